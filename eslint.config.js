@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // chai's property assertions (`.to.be.true`) are expressions by design
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-unused-expressions': 'off' },
+  },
+  {
     files: ['src/config.ts', 'test/**', 'scripts/**', 'bin/**', 'eslint.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -1,0 +1,136 @@
+// The single composition root. Everything is wired here by hand: no module-level singletons.
+// Tests call createApp with the same config shape and overrides (clock, log sink, database).
+import Koa from 'koa';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { createUserService, type UserService } from './users/service.ts';
+import { createApiKeyService, type ApiKeyService } from './auth/api-keys.ts';
+import { loadOrCreateDevSecret } from './auth/dev-secret.ts';
+import { requestId } from './http/request-id.ts';
+import { clientIp } from './http/client-ip.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { cors } from './http/cors.ts';
+import { errorRenderer } from './http/error-renderer.ts';
+import { accessLog } from './http/access-log.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createOpsRouter } from './http/ops-routes.ts';
+import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
+import { AppError } from './errors.ts';
+import type { AppState } from './http/context.ts';
+import { createUsersRouter } from './users/routes.ts';
+
+export interface AppOverrides {
+  readonly clock?: Clock;
+  /** where log lines go (tests capture them) */
+  readonly logDestination?: DestinationStream;
+  /** an already-migrated database (tests share one); closing the app does not close it unless owned */
+  readonly database?: Database;
+  /** collect Node process metrics (off in tests that build many apps) */
+  readonly processMetrics?: boolean;
+}
+
+/** Everything the server and the CLI share: database, clock, logger and the services. */
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly database: Database;
+  readonly sessionSecret: Uint8Array;
+  readonly users: UserService;
+  readonly apiKeys: ApiKeyService;
+  /** registers a resource to release on close, in reverse order */
+  onClose(fn: () => Promise<void> | void): void;
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it) and builds the services, without any HTTP. */
+export async function createServices(config: Config, overrides: AppOverrides = {}): Promise<Services> {
+  const logger = createLogger(config.log.level, overrides.logDestination);
+  const clock = overrides.clock ?? systemClock;
+  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true });
+  const closers: Array<() => Promise<void> | void> = [() => database.close()];
+  try {
+    const sessionSecret = config.auth.sessionSecret ?? await loadOrCreateDevSecret(config.dataDir);
+    const db = database.pool;
+    const users = createUserService(db, clock);
+    const apiKeys = createApiKeyService({ db, clock, logger, cacheTtlMs: config.auth.apiKeyCacheTtlMs, cacheMax: config.auth.apiKeyCacheMax });
+    let closed = false;
+    return {
+      config, logger, clock, database, sessionSecret, users, apiKeys,
+      onClose: (fn) => { closers.push(fn); },
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const fn of closers.reverse()) {
+          try {
+            await fn();
+          } catch (e) {
+            logger.warn({ event: 'close.failed', err: { type: (e as Error).name } });
+          }
+        }
+        logger.flush?.();
+      },
+    };
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+}
+
+export interface CloisterApp {
+  readonly koa: Koa<AppState>;
+  readonly services: Services;
+  readonly metrics: Metrics;
+  /** the Node request listener */
+  callback(): ReturnType<Koa['callback']>;
+  close(): Promise<void>;
+}
+
+/** Builds the whole application: services plus the Koa app with its middleware and routers. */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<CloisterApp> {
+  const services = await createServices(config, overrides);
+  const { logger, database, apiKeys } = services;
+  try {
+    const metrics = createMetrics(database.pool, { processMetrics: overrides.processMetrics ?? config.nodeEnv !== 'test' });
+    const koa = new Koa<AppState>({ proxy: false });
+    koa.silent = true; // errors are rendered and logged by errorRenderer
+
+    const authenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key))];
+    const auth = requireUser(authenticators);
+
+    const listedOrigins = new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins]);
+    koa.use(requestId());
+    koa.use(accessLog(logger, metrics));
+    koa.use(securityHeaders({ https: config.server.publicUrl.protocol === 'https:' }));
+    koa.use(errorRenderer(logger));
+    koa.use(cors(listedOrigins));
+    koa.use(clientIp(config.server.trustedProxies));
+
+    const routers = [
+      createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
+      createUsersRouter({ db: database.pool, users: services.users, auth }),
+    ];
+    for (const r of routers) {
+      koa.use(r.routes());
+      koa.use(r.allowedMethods({
+        throw: true,
+        methodNotAllowed: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
+        notImplemented: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
+      }));
+    }
+
+    return {
+      koa,
+      services,
+      metrics,
+      callback: () => koa.callback(),
+      close: () => services.close(),
+    };
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
+}

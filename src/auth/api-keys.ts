@@ -1,0 +1,91 @@
+// API keys: creation (shown once), listing, revocation, and authentication with a
+// verified-key cache in front of argon2id.
+import { createHash, randomUUID } from 'node:crypto';
+import argon2 from 'argon2';
+import type { Queryable } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { AppError } from '../errors.ts';
+import { generateApiKey, parseApiKey } from './api-key-format.ts';
+import { insertApiKey, findActiveKeyByPrefix, listApiKeys, revokeApiKey, touchApiKey, type ApiKeySummary } from './api-key-queries.ts';
+import { createVerifiedKeyCache } from './verified-key-cache.ts';
+
+/** Who made a request. */
+export interface Principal {
+  readonly userId: string;
+  readonly via: 'api_key' | 'session';
+  readonly keyId?: string;
+  readonly sessionId?: string;
+}
+
+export interface ApiKeyService {
+  create(userId: string, name: string | null): Promise<{ key: string; summary: ApiKeySummary }>;
+  list(userId: string): Promise<ApiKeySummary[]>;
+  /** revokes by prefix or id, optionally restricted to one owner; false when nothing matched */
+  revoke(where: { prefix?: string; id?: string; userId?: string }): Promise<boolean>;
+  /** forgets every cached key of a user (account disabled or deleted) */
+  forgetUser(userId: string): void;
+  authenticate(presented: string): Promise<Principal | null>;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+// OWASP's argon2id baseline: the secret has 256 bits of entropy, so the hash guards a
+// database leak, not a weak password; the cache keeps it off the hot path.
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+/** Builds the API key service. */
+export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger: Logger; cacheTtlMs: number; cacheMax: number }): ApiKeyService {
+  const { db, clock, logger } = deps;
+  const cache = createVerifiedKeyCache(deps.cacheMax);
+  const inflight = new Map<string, Promise<Principal | null>>();
+
+  async function verify(presented: string, digest: string): Promise<Principal | null> {
+    const parsed = parseApiKey(presented);
+    if (!parsed) return null;
+    const row = await findActiveKeyByPrefix(db, parsed.prefix);
+    if (!row) return null;
+    if (!(await argon2.verify(row.hash, parsed.secret))) return null;
+    const now = clock.now().getTime();
+    cache.set(digest, { keyId: row.id, userId: row.user_id, expiresAt: now + deps.cacheTtlMs, lastUsedWrittenAt: now });
+    touchApiKey(db, row.id, clock.now()).catch((e: unknown) => logger.warn({ event: 'api_key.touch_failed', err: { type: (e as Error).name } }));
+    return { userId: row.user_id, via: 'api_key', keyId: row.id };
+  }
+
+  return {
+    async create(userId, name) {
+      if (name !== null && (name.length > 100 || [...name].some((c) => c.charCodeAt(0) < 0x20))) {
+        throw new AppError('invalid_request', 'name must be at most 100 printable characters', { param: 'name' });
+      }
+      const { key, prefix, secret } = generateApiKey();
+      const hash = await argon2.hash(secret, ARGON2_OPTIONS);
+      const summary = await insertApiKey(db, { id: randomUUID(), userId, prefix, hash, name, now: clock.now() });
+      return { key, summary };
+    },
+    list: (userId) => listApiKeys(db, userId),
+    async revoke(where) {
+      const row = await revokeApiKey(db, where, clock.now());
+      if (row) cache.evictKeyId(row.id);
+      return row !== null;
+    },
+    forgetUser: (userId) => cache.evictUser(userId),
+    async authenticate(presented) {
+      const digest = createHash('sha256').update(presented).digest('hex');
+      const nowMs = clock.now().getTime();
+      const hit = cache.get(digest, nowMs);
+      if (hit) {
+        if (nowMs - hit.lastUsedWrittenAt >= TOUCH_INTERVAL_MS) {
+          hit.lastUsedWrittenAt = nowMs;
+          touchApiKey(db, hit.keyId, clock.now()).catch(() => {});
+        }
+        return { userId: hit.userId, via: 'api_key', keyId: hit.keyId };
+      }
+      // Single flight: concurrent first uses of one key share one argon2 verification.
+      let p = inflight.get(digest);
+      if (!p) {
+        p = verify(presented, digest).finally(() => inflight.delete(digest));
+        inflight.set(digest, p);
+      }
+      return p;
+    },
+  };
+}

@@ -1,0 +1,368 @@
+// The only module that reads the environment. loadConfig is pure over its inputs: it
+// validates everything, reports every problem at once, and returns a frozen object.
+import { readFileSync, existsSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { isIP } from 'node:net';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type AttestationMode = 'dstack' | 'simulated' | 'off';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface OAuthClientConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface TierLimits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly concurrency: number | null;
+  readonly dailyTokens: number | null;
+  readonly monthlyTokens: number | null;
+}
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: URL;
+    readonly allowedOrigins: readonly string[];
+    readonly trustedProxies: readonly string[];
+    readonly bodyLimitBytes: number;
+    readonly shutdownTimeoutMs: number;
+    readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  };
+  readonly database: {
+    /** null = embedded PGlite under dataDir */
+    readonly url: string | null;
+    readonly poolMax: number;
+  };
+  readonly dataDir: string;
+  readonly upstream: {
+    /** null = model routes answer 503 upstream_not_configured */
+    readonly baseUrl: string | null;
+    readonly apiKey: string | null;
+    readonly connectTimeoutMs: number;
+    readonly firstByteTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly heartbeatMs: number;
+  };
+  readonly auth: {
+    /** null outside production when unset: the app derives a persistent one in dataDir */
+    readonly sessionSecret: Uint8Array | null;
+    readonly google: (OAuthClientConfig & { readonly issuer: string }) | null;
+    readonly github: (OAuthClientConfig & { readonly baseUrl: string; readonly apiUrl: string }) | null;
+    readonly passwordEnabled: boolean;
+    readonly adminEmails: readonly string[];
+    readonly apiKeyCacheTtlMs: number;
+    readonly apiKeyCacheMax: number;
+    readonly sessionIdleMs: number;
+    readonly sessionAbsoluteMs: number;
+    readonly sessionsPerUser: number;
+  };
+  readonly attestation: {
+    readonly mode: AttestationMode;
+    readonly dstackSocket: string;
+    readonly allowSimulated: boolean;
+    readonly signatureTtlMs: number;
+    readonly reportCacheMs: number;
+  };
+  readonly limits: {
+    readonly default: TierLimits;
+    readonly tiers: Readonly<Record<string, Partial<TierLimits>>>;
+    readonly auditRetentionDays: number;
+  };
+  readonly metrics: { readonly token: string | null };
+  readonly log: { readonly level: LogLevel };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoadConfigOptions {
+  /** reads a `NAME_FILE` secret; injectable for tests */
+  readonly readFile?: (path: string) => string;
+}
+
+/** Thrown when the configuration is invalid; `problems` lists every bad variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const SECRET_NAMES = [
+  'OPENAI_API_KEY', 'SESSION_SECRET', 'GOOGLE_CLIENT_SECRET', 'GITHUB_CLIENT_SECRET', 'METRICS_TOKEN', 'DATABASE_URL',
+] as const;
+
+/** Builds the typed, frozen configuration from an environment map, or throws ConfigError listing every problem. */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const problems: string[] = [];
+  const r = new Reader(env, problems, readFile);
+
+  const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+
+  const host = r.str('HOST') ?? '127.0.0.1';
+  const port = r.int('PORT', 8080, 0, 65535);
+  const publicUrl = r.url('PUBLIC_URL') ?? new URL(`http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`);
+  if (production && publicUrl.protocol !== 'https:') problems.push('PUBLIC_URL must be an https URL in production');
+  if (production && !r.has('PUBLIC_URL')) problems.push('PUBLIC_URL is required in production');
+
+  const allowedOrigins = r.list('ALLOWED_ORIGINS').map((o) => {
+    try {
+      const u = new URL(o);
+      if (u.origin === 'null' || u.origin !== o.replace(/\/$/, '')) throw new Error('not an origin');
+      return u.origin;
+    } catch {
+      problems.push(`ALLOWED_ORIGINS: "${o}" is not an origin like https://app.example.com`);
+      return '';
+    }
+  });
+  const trustedProxies = r.list('TRUSTED_PROXIES');
+  for (const p of trustedProxies) if (!isCidrOrIp(p)) problems.push(`TRUSTED_PROXIES: "${p}" is not an IP address or CIDR range`);
+
+  const certFile = r.str('TLS_CERT_FILE');
+  const keyFile = r.str('TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+
+  const databaseUrl = r.secret('DATABASE_URL');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  if (production && databaseUrl === null) problems.push('DATABASE_URL is required in production (embedded Postgres is for development)');
+
+  const baseUrl = r.url('OPENAI_BASE_URL');
+  const sessionSecretText = r.secret('SESSION_SECRET');
+  let sessionSecret: Uint8Array | null = null;
+  if (sessionSecretText !== null) {
+    sessionSecret = new TextEncoder().encode(sessionSecretText);
+    if (sessionSecret.length < 32) problems.push('SESSION_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)');
+  } else if (production) {
+    problems.push('SESSION_SECRET (or SESSION_SECRET_FILE) is required in production');
+  }
+
+  const googleId = r.str('GOOGLE_CLIENT_ID');
+  const googleSecret = r.secret('GOOGLE_CLIENT_SECRET');
+  if ((googleId === undefined) !== (googleSecret === null)) problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together');
+  const githubId = r.str('GITHUB_CLIENT_ID');
+  const githubSecret = r.secret('GITHUB_CLIENT_SECRET');
+  if ((githubId === undefined) !== (githubSecret === null)) problems.push('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together');
+
+  const attestationDefault: AttestationMode = production ? 'dstack' : 'simulated';
+  const attestationMode = r.oneOf('ATTESTATION_MODE', ['dstack', 'simulated', 'off'] as const, attestationDefault);
+  const allowSimulated = r.bool('ATTESTATION_ALLOW_SIMULATED', false);
+  if (production && attestationMode === 'simulated' && !allowSimulated) {
+    problems.push('ATTESTATION_MODE=simulated is refused in production unless ATTESTATION_ALLOW_SIMULATED=true');
+  }
+
+  const metricsToken = r.secret('METRICS_TOKEN');
+  if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+
+  const tiers = r.json<Record<string, Partial<TierLimits>>>('RATE_LIMIT_TIERS', {});
+
+  const config: Config = {
+    nodeEnv,
+    server: {
+      host,
+      port,
+      publicUrl,
+      allowedOrigins: allowedOrigins.filter(Boolean),
+      trustedProxies,
+      bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+      tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null,
+    },
+    database: { url: databaseUrl, poolMax: r.int('DATABASE_POOL_MAX', 10, 1, 1000) },
+    dataDir: r.str('DATA_DIR') ?? './data',
+    upstream: {
+      baseUrl: baseUrl === null ? null : baseUrl.href.replace(/\/+$/, ''),
+      apiKey: r.secret('OPENAI_API_KEY'),
+      connectTimeoutMs: r.int('UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
+      firstByteTimeoutMs: r.int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 600_000, 1, 3_600_000),
+      idleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 300_000, 1, 3_600_000),
+      heartbeatMs: r.int('STREAM_HEARTBEAT_MS', 15_000, 10, 600_000),
+    },
+    auth: {
+      sessionSecret,
+      google: googleId !== undefined && googleSecret !== null
+        ? { clientId: googleId, clientSecret: googleSecret, issuer: r.url('GOOGLE_ISSUER')?.href.replace(/\/$/, '') ?? 'https://accounts.google.com' }
+        : null,
+      github: githubId !== undefined && githubSecret !== null
+        ? {
+          clientId: githubId,
+          clientSecret: githubSecret,
+          baseUrl: r.url('GITHUB_BASE_URL')?.href.replace(/\/$/, '') ?? 'https://github.com',
+          apiUrl: r.url('GITHUB_API_URL')?.href.replace(/\/$/, '') ?? 'https://api.github.com',
+        }
+        : null,
+      passwordEnabled: r.bool('AUTH_PASSWORD_ENABLED', false),
+      adminEmails: r.list('ADMIN_EMAILS').map((e) => e.toLowerCase()),
+      apiKeyCacheTtlMs: r.int('API_KEY_CACHE_TTL_SECONDS', 60, 0, 86_400) * 1000,
+      apiKeyCacheMax: r.int('API_KEY_CACHE_MAX', 10_000, 0, 10_000_000),
+      sessionIdleMs: r.int('SESSION_IDLE_HOURS', 8, 1, 24 * 365) * 3_600_000,
+      sessionAbsoluteMs: r.int('SESSION_ABSOLUTE_DAYS', 30, 1, 365) * 86_400_000,
+      sessionsPerUser: r.int('SESSIONS_PER_USER', 10, 1, 1000),
+    },
+    attestation: {
+      mode: attestationMode,
+      dstackSocket: r.str('DSTACK_SOCKET') ?? '/var/run/dstack.sock',
+      allowSimulated,
+      signatureTtlMs: r.int('SIGNATURE_TTL_HOURS', 24, 1, 24 * 365) * 3_600_000,
+      reportCacheMs: r.int('ATTESTATION_REPORT_CACHE_SECONDS', 300, 0, 86_400) * 1000,
+    },
+    limits: {
+      default: {
+        rpm: r.optInt('RATE_LIMIT_RPM'),
+        tpm: r.optInt('RATE_LIMIT_TPM'),
+        concurrency: r.optInt('RATE_LIMIT_CONCURRENCY'),
+        dailyTokens: r.optInt('BUDGET_DAILY_TOKENS'),
+        monthlyTokens: r.optInt('BUDGET_MONTHLY_TOKENS'),
+      },
+      tiers,
+      auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    },
+    metrics: { token: metricsToken },
+    log: { level: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info') },
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/**
+ * The process environment merged over `.env` in the working directory (real variables win),
+ * so local development can keep settings in a file without exporting them.
+ */
+export function readProcessEnv(cwd: string = process.cwd()): Env {
+  const file = `${cwd}/.env`;
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** Names of every variable that may hold a secret, for redaction and docs. */
+export const secretVariableNames: readonly string[] = SECRET_NAMES;
+
+class Reader {
+  private readonly env: Env;
+  private readonly problems: string[];
+  private readonly readFile: (path: string) => string;
+  constructor(env: Env, problems: string[], readFile: (path: string) => string) {
+    this.env = env;
+    this.problems = problems;
+    this.readFile = readFile;
+  }
+
+  has(name: string): boolean {
+    return this.str(name) !== undefined;
+  }
+
+  str(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  /** A secret from NAME or the file named by NAME_FILE (never both). */
+  secret(name: string): string | null {
+    const direct = this.str(name);
+    const file = this.str(`${name}_FILE`);
+    if (direct !== undefined && file !== undefined) {
+      this.problems.push(`${name} and ${name}_FILE are both set; use one`);
+      return null;
+    }
+    if (file !== undefined) {
+      try {
+        const v = this.readFile(file).replace(/\r?\n$/, '');
+        if (v.length === 0) {
+          this.problems.push(`${name}_FILE points at an empty file`);
+          return null;
+        }
+        return v;
+      } catch {
+        this.problems.push(`${name}_FILE: cannot read ${file}`);
+        return null;
+      }
+    }
+    return direct ?? null;
+  }
+
+  int(name: string, dflt: number, min: number, max: number): number {
+    const v = this.str(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max}`);
+      return dflt;
+    }
+    return n;
+  }
+
+  optInt(name: string): number | null {
+    return this.has(name) ? this.int(name, 0, 0, Number.MAX_SAFE_INTEGER) : null;
+  }
+
+  bool(name: string, dflt: boolean): boolean {
+    const v = this.str(name)?.toLowerCase();
+    if (v === undefined) return dflt;
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    this.problems.push(`${name} must be true or false`);
+    return dflt;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], dflt: T): T {
+    const v = this.str(name);
+    if (v === undefined) return dflt;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+    return dflt;
+  }
+
+  url(name: string): URL | null {
+    const v = this.str(name);
+    if (v === undefined) return null;
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      return u;
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL`);
+      return null;
+    }
+  }
+
+  list(name: string): string[] {
+    return (this.str(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  json<T>(name: string, dflt: T): T {
+    const v = this.str(name);
+    if (v === undefined) return dflt;
+    try {
+      return JSON.parse(v) as T;
+    } catch {
+      this.problems.push(`${name} must be valid JSON`);
+      return dflt;
+    }
+  }
+}
+
+function isCidrOrIp(s: string): boolean {
+  const [addr, bits, ...rest] = s.split('/');
+  if (rest.length > 0 || addr === undefined) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !(o instanceof URL) && !(o instanceof Uint8Array)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

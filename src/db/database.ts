@@ -1,0 +1,46 @@
+// Resolves where the database is (DATABASE_URL or embedded), opens the pool and applies
+// migrations: what both the server and the CLI need before touching data.
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { createPool } from './pool.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { runMigrations } from './migrate.ts';
+
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly url: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens the configured database; with `migrate`, brings the schema up to date first. */
+export async function openDatabase(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Database> {
+  let embedded: EmbeddedPostgres | null = null;
+  let url = config.database.url;
+  if (url === null) {
+    embedded = await startEmbeddedPostgres(config.dataDir);
+    url = embedded.url;
+    logger.info({ event: 'db.embedded', owned: embedded.owned, data_dir: config.dataDir });
+  }
+  try {
+    if (options.migrate) {
+      const ran = await runMigrations(url, 'up', logger, { embedded: embedded !== null });
+      if (ran.length > 0) logger.info({ event: 'db.migrated', migrations: ran });
+    }
+    const pool = createPool(url, { max: embedded ? Math.min(config.database.poolMax, 8) : config.database.poolMax, logger });
+    const e = embedded;
+    return {
+      pool,
+      url,
+      embedded: e !== null,
+      async close() {
+        await pool.end().catch(() => {});
+        await e?.stop();
+      },
+    };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

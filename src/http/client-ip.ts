@@ -1,0 +1,46 @@
+// The client's IP: X-Forwarded-For is believed only when the direct peer is a trusted
+// proxy, and then only up to the first untrusted hop from the right.
+import { BlockList, isIP } from 'node:net';
+import type { AppMiddleware } from './context.ts';
+
+/** A BlockList of trusted proxy addresses/ranges (entries validated by loadConfig). */
+export function trustedProxyList(proxies: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const p of proxies) {
+    const [addr = '', bits] = p.split('/');
+    const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(bits), type);
+  }
+  return list;
+}
+
+function normalise(ip: string): string {
+  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+function trusted(list: BlockList, ip: string): boolean {
+  const family = isIP(ip);
+  return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Resolves the client IP for one request. */
+export function resolveClientIp(peer: string, forwardedFor: string, list: BlockList): string {
+  let ip = normalise(peer);
+  if (!trusted(list, ip) || forwardedFor === '') return ip;
+  const hops = forwardedFor.split(',').map((h) => normalise(h.trim())).filter((h) => isIP(h) !== 0);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    ip = hops[i]!;
+    if (!trusted(list, ip)) return ip;
+  }
+  return ip;
+}
+
+/** Sets ctx.state.clientIp. */
+export function clientIp(proxies: readonly string[]): AppMiddleware {
+  const list = trustedProxyList(proxies);
+  return async (ctx, next) => {
+    ctx.state.clientIp = resolveClientIp(ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for'), list);
+    await next();
+  };
+}

@@ -1,0 +1,55 @@
+// Turns every failure into OpenAI's error body plus x-request-id. Foreign errors that carry
+// an HTTP status (body parser, router) map onto our codes; anything else is a generic 500
+// whose details go to the log only, without its message.
+import type { Logger } from '../log.ts';
+import { describeError } from '../log.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
+import type { AppMiddleware } from './context.ts';
+
+const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'invalid_json', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type',
+};
+
+/** Normalises any thrown value into an AppError. */
+export function toAppError(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  const status = (e as { status?: unknown; statusCode?: unknown })?.status ?? (e as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && BY_STATUS[status]) {
+    const code = BY_STATUS[status]!;
+    return new AppError(code, defaultMessage(code), { cause: e });
+  }
+  return new AppError('internal_error', 'internal error', { cause: e });
+}
+
+function defaultMessage(code: ErrorCode): string {
+  switch (code) {
+    case 'invalid_json': return 'We could not parse the JSON body of your request.';
+    case 'payload_too_large': return 'The request body is too large.';
+    case 'unsupported_media_type': return 'Unsupported content type; send application/json.';
+    case 'method_not_allowed': return 'Method not allowed for this URL.';
+    default: return 'Not found.';
+  }
+}
+
+/** Catches downstream errors and unmatched routes and renders them. */
+export function errorRenderer(logger: Logger): AppMiddleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null && !ctx.res.headersSent) {
+        throw new AppError('not_found', `Unknown request URL: ${ctx.method} ${ctx.path}`);
+      }
+    } catch (e) {
+      const err = toAppError(e);
+      if (err.status >= 500) {
+        logger.error({ event: 'request.error', request_id: ctx.state.requestId, code: err.code, err: describeError(err.cause ?? err) });
+      }
+      if (ctx.res.headersSent || !ctx.writable) return;
+      ctx.status = err.status;
+      for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
+      if (err.status < 500 && err.status !== 429 && err.status !== 408 && err.status !== 409) ctx.set('x-should-retry', 'false');
+      ctx.type = 'application/json';
+      ctx.body = err.toBody();
+    }
+  };
+}
