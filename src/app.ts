@@ -21,6 +21,7 @@ import { bearerAuthenticator, requireUser, type Authenticator } from './http/aut
 import { AppError } from './errors.ts';
 import type { AppState } from './http/context.ts';
 import { createUsersRouter } from './users/routes.ts';
+import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -41,6 +42,8 @@ export interface Services {
   readonly sessionSecret: Uint8Array;
   readonly users: UserService;
   readonly apiKeys: ApiKeyService;
+  /** completed proxy exchanges (signer and limits subscribe) */
+  readonly exchanges: ExchangeEvents;
   /** registers a resource to release on close, in reverse order */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -57,9 +60,10 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const db = database.pool;
     const users = createUserService(db, clock);
     const apiKeys = createApiKeyService({ db, clock, logger, cacheTtlMs: config.auth.apiKeyCacheTtlMs, cacheMax: config.auth.apiKeyCacheMax });
+    const exchanges = createExchangeEvents(logger);
     let closed = false;
     return {
-      config, logger, clock, database, sessionSecret, users, apiKeys,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -98,6 +102,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const koa = new Koa<AppState>({ proxy: false });
     koa.silent = true; // errors are rendered and logged by errorRenderer
 
+    // Bearer keys first; capability wiring below may append (e.g. the session cookie).
     const authenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key))];
     const auth = requireUser(authenticators);
 

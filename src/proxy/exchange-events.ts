@@ -1,0 +1,53 @@
+// Completed request/response exchanges, published by the proxy and consumed by whoever
+// app.ts subscribes (the response signer, usage and token limits). The proxy imports nothing
+// from those consumers. Emitting awaits every subscriber, so the proxy can finish the client's
+// response only after, e.g., the signature is stored — a client that asks for it right after
+// the last byte never races the write.
+import type { Logger } from '../log.ts';
+
+export interface CompletedExchange {
+  readonly kind: 'chat.completion' | 'response' | 'embedding';
+  /** upstream object id (chatcmpl-…, resp_…); null when upstream returned none */
+  readonly objectId: string | null;
+  readonly userId: string;
+  readonly apiKeyId: string | null;
+  readonly model: string | null;
+  /** sha256 hex of the request body bytes as received */
+  readonly requestSha256: string;
+  /** sha256 hex of every response body byte as sent to the client */
+  readonly responseSha256: string;
+  readonly status: number;
+  readonly streamed: boolean;
+  /** token usage when upstream reported it; null = unknown */
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | null;
+  /** false when the client went away or upstream failed mid-stream */
+  readonly completed: boolean;
+}
+
+export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;
+
+export interface ExchangeEvents {
+  subscribe(fn: ExchangeSubscriber): () => void;
+  /** runs every subscriber; a failing subscriber is logged and does not affect the others */
+  emit(e: CompletedExchange): Promise<void>;
+}
+
+/** Creates the in-process event channel (one per app). */
+export function createExchangeEvents(logger: Logger): ExchangeEvents {
+  const subscribers = new Set<ExchangeSubscriber>();
+  return {
+    subscribe(fn) {
+      subscribers.add(fn);
+      return () => subscribers.delete(fn);
+    },
+    async emit(e) {
+      await Promise.all([...subscribers].map(async (fn) => {
+        try {
+          await fn(e);
+        } catch (err) {
+          logger.error({ event: 'exchange.subscriber_failed', kind: e.kind, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+        }
+      }));
+    },
+  };
+}
