@@ -14,9 +14,22 @@ export interface RunningServer {
 
 /** Starts an HTTP(S) server for a request handler. */
 export async function listen(handler: http.RequestListener, options: { host: string; port: number; tls?: { certFile: string; keyFile: string } | null }): Promise<RunningServer> {
+  let closing = false;
+  const active = new Set<http.ServerResponse>();
+  // While shutting down, responses close their connection instead of keeping it alive, so
+  // the server can finish as soon as the last in-flight request is done.
+  const tracked: http.RequestListener = (req, res) => {
+    active.add(res);
+    res.once('close', () => {
+      active.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    if (closing) res.shouldKeepAlive = false;
+    handler(req, res);
+  };
   const server: http.Server = options.tls
-    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
-    : http.createServer(handler);
+    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, tracked)
+    : http.createServer(tracked);
   // Long reasoning streams: Node's default request timeout (5 min) must not cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -30,6 +43,8 @@ export async function listen(handler: http.RequestListener, options: { host: str
     server,
     port,
     shutdown(timeoutMs) {
+      closing = true;
+      for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
       return new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
         force.unref();

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../../support/test-app.ts';
+import { resetDatabase, testDatabase } from '../../support/test-database.ts';
+
+describe('API keys', () => {
+  let t: TestApp;
+  beforeEach(async () => { await resetDatabase(); t = await startTestApp(); });
+  afterEach(() => t.close());
+
+  it('authenticates a created key, then refuses it with 401 once revoked', async () => {
+    const { key, userId } = await t.userWithKey('keys@example.com');
+    expect(key).to.match(/^ck_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
+    const me = await t.request('/v1/users/me', { key });
+    expect(me.status).to.equal(200);
+    expect(await me.json()).to.include({ id: userId, email: 'keys@example.com' });
+
+    const prefix = key.slice(3, 15);
+    expect(await t.app.services.apiKeys.revoke({ prefix })).to.equal(true);
+    const after = await t.request('/v1/users/me', { key });
+    expect(after.status).to.equal(401);
+    expect((await after.json()).error.code).to.equal('invalid_api_key');
+  });
+
+  it('stores only an argon2id hash, never the key or its secret', async () => {
+    const { key } = await t.userWithKey();
+    const rows = (await testDatabase().admin.query('select * from api_keys')).rows;
+    expect(rows).to.have.length(1);
+    const dump = JSON.stringify(rows);
+    expect(dump).to.not.contain(key);
+    expect(dump).to.not.contain(key.slice(16));
+    expect(rows[0].hash).to.match(/^\$argon2id\$/);
+  });
+
+  it('refuses a key whose secret is wrong even with a real prefix', async () => {
+    const { key } = await t.userWithKey();
+    const forged = `${key.slice(0, 16)}${'A'.repeat(43)}`;
+    const res = await t.request('/v1/users/me', { key: forged });
+    expect(res.status).to.equal(401);
+  });
+
+  it('refuses keys of a disabled user', async () => {
+    const { key, userId } = await t.userWithKey();
+    await testDatabase().admin.query('update users set disabled_at = now() where id = $1', [userId]);
+    t.app.services.apiKeys.forgetUser(userId);
+    expect((await t.request('/v1/users/me', { key })).status).to.equal(401);
+  });
+
+  it('keeps verifying from cache within the TTL on another replica, and stops after it', async () => {
+    const other = await startTestApp({ API_KEY_CACHE_TTL_SECONDS: '60' }, { clock: t.clock });
+    try {
+      const { key } = await t.userWithKey();
+      expect((await other.request('/v1/users/me', { key })).status).to.equal(200);
+      await t.app.services.apiKeys.revoke({ prefix: key.slice(3, 15) });
+      expect((await t.request('/v1/users/me', { key })).status, 'revoking replica').to.equal(401);
+      expect((await other.request('/v1/users/me', { key })).status, 'other replica within TTL').to.equal(200);
+      t.clock.advance(61_000);
+      expect((await other.request('/v1/users/me', { key })).status, 'other replica after TTL').to.equal(401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never writes the key or the Authorization header to the logs', async () => {
+    const { key } = await t.userWithKey();
+    await (await t.request('/v1/users/me', { key })).text();
+    await (await t.request('/v1/users/me', { key: `${key}x` })).text();
+    expect(t.logs.lines().length).to.be.greaterThan(0);
+    expect(t.logs.contains(key)).to.equal(false);
+    expect(t.logs.contains(key.slice(16))).to.equal(false);
+    expect(t.logs.contains('Bearer')).to.equal(false);
+  });
+});
