@@ -17,6 +17,7 @@ import { errorRenderer } from './http/error-renderer.ts';
 import { accessLog } from './http/access-log.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOpsRouter } from './http/ops-routes.ts';
+import { createStaticWeb, defaultWebRoot } from './http/static-web.ts';
 import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
 import type { AppState } from './http/context.ts';
@@ -126,6 +127,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         notImplemented: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
       }));
     }
+    // Keep last: the web app answers only GETs that no route above handled (never /v1 etc.).
+    const web = createStaticWeb({ root: defaultWebRoot(), logger, buildIfMissing: config.nodeEnv === 'development' });
+    services.onClose(() => web.close());
+    koa.use(web.middleware);
 
     return {
       koa,

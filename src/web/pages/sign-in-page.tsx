@@ -1,0 +1,83 @@
+// Sign in or create an account: Google, GitHub, passkey, and password when the server enables it.
+import { useEffect, useState } from 'preact/hooks';
+import { fetchProviders, oauthUrl, signInWithPasskey, signInWithPassword, signUpWithPasskey, type Providers } from '../api/auth-api.ts';
+import { describeError } from '../api/http.ts';
+import { passkeysSupported } from '../lib/webauthn.ts';
+import { onLinkClick } from '../lib/router.ts';
+
+export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
+  const [providers, setProviders] = useState<Providers | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [name, setName] = useState('');
+
+  useEffect(() => {
+    fetchProviders().then(setProviders, (e) => { setError(describeError(e)); setProviders({ google: true, github: true, passkey: true, password: false }); });
+  }, []);
+
+  const run = (fn: () => Promise<void>) => async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      onSignedIn();
+    } catch (e) {
+      setError(e instanceof DOMException && e.name === 'NotAllowedError' ? 'The passkey prompt was cancelled or timed out.' : describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const returnTo = location.pathname + location.search;
+
+  return (
+    <main class="signin">
+      <h1>Cloister</h1>
+      <p class="lede">Private chat with models you can verify. Your conversations are never stored on this server.</p>
+      {error && <p role="alert" class="error">{error}</p>}
+      {providers && (
+        <div class="signin-methods">
+          {(providers.google || providers.github) && (
+            <section aria-labelledby="oauth-h">
+              <h2 id="oauth-h">Sign in with</h2>
+              {providers.google && <a class="button wide" href={oauthUrl('google', returnTo)}>Continue with Google</a>}
+              {providers.github && <a class="button wide" href={oauthUrl('github', returnTo)}>Continue with GitHub</a>}
+            </section>
+          )}
+          {providers.passkey && (
+            <section aria-labelledby="passkey-h">
+              <h2 id="passkey-h">Passkey</h2>
+              {!passkeysSupported() && <p class="muted">This browser does not support passkeys.</p>}
+              <button type="button" class="wide primary" disabled={busy || !passkeysSupported()} onClick={run(signInWithPasskey)}>Sign in with a passkey</button>
+              <form class="stack" onSubmit={(e) => { e.preventDefault(); void run(() => signUpWithPasskey(name.trim()))(); }}>
+                <label for="signup-name">New here? Your name (optional)</label>
+                <input id="signup-name" autocomplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={100} />
+                <button type="submit" class="wide" disabled={busy || !passkeysSupported()}>Create an account with a passkey</button>
+              </form>
+            </section>
+          )}
+          {providers.password && <PasswordForm busy={busy} run={run} />}
+        </div>
+      )}
+      <p class="muted small">Want to check this server first? <a href="/verify" onClick={onLinkClick}>Verify the deployment</a>.</p>
+    </main>
+  );
+}
+
+function PasswordForm({ busy, run }: { busy: boolean; run(fn: () => Promise<void>): () => Promise<void> }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [create, setCreate] = useState(false);
+  return (
+    <section aria-labelledby="password-h">
+      <h2 id="password-h">Email and password</h2>
+      <form class="stack" onSubmit={(e) => { e.preventDefault(); void run(() => signInWithPassword(email, password, create))(); }}>
+        <label for="pw-email">Email</label>
+        <input id="pw-email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <label for="pw-password">Password{create ? ' (at least 12 characters)' : ''}</label>
+        <input id="pw-password" type="password" autocomplete={create ? 'new-password' : 'current-password'} required minLength={create ? 12 : undefined} value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <label class="check"><input type="checkbox" checked={create} onChange={(e) => setCreate(e.currentTarget.checked)} /> Create a new account</label>
+        <button type="submit" class="wide" disabled={busy}>{create ? 'Create account' : 'Sign in'}</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,21 @@
+// Plain-language explanations of each verifier check, for people who are not auditors.
+
+const EXPLAIN: Record<string, string> = {
+  'quote.parse': 'The server sent a hardware attestation ("quote") in the format Intel TDX machines produce.',
+  'quote.signature': 'The quote is signed by the attestation key of the machine it came from, so it was not altered on the way.',
+  'quote.qe_report': 'That attestation key was vouched for by Intel\'s quoting enclave on the same machine.',
+  'quote.pck_chain': 'The machine\'s certificate leads up to Intel\'s root certificate, which is built into the verifier. A simulated report leads to a test root instead.',
+  'quote.tcb': 'The machine\'s firmware and microcode are up to date according to Intel\'s published status (needs Intel\'s collateral; skipped otherwise).',
+  'report_data.binding': 'The key that signs every reply is bound into the quote, so replies signed with it come from this attested code.',
+  'report_data.nonce': 'The quote contains the random number your browser just made, so it is fresh and not a replay.',
+  'event_log.replay': 'Replaying the boot log reproduces the measurements the hardware recorded: the log is the true record of what booted.',
+  'app_compose.hash': 'The application configuration that was measured at boot is the one shown in the report.',
+  'app_compose.mrconfigid': 'The configuration hash is also fixed in the virtual machine\'s identity when it was launched.',
+  'app_compose.images_pinned': 'Every container image in that configuration is pinned by its exact digest, so it cannot be swapped later.',
+  'signature.response': 'The reply was signed by the attested key over exactly the bytes your browser sent and received.',
+  simulated: 'Whether this is real hardware. A simulated report proves nothing about confidentiality: it exists only for development.',
+};
+
+export function explainCheck(id: string): string {
+  return EXPLAIN[id] ?? '';
+}
