@@ -1,0 +1,133 @@
+// The web app's own behaviour, against a stand-in API (web-mock-api.ts): screens at desktop and
+// phone width in light and dark, streamed replies, stop, error display, and markdown safety.
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { buildWeb, launchBrowser, openPage, skipWithoutChromium, type TestPage } from './web-browser.ts';
+import { startMockApi, type MockApi } from './web-mock-api.ts';
+
+describe('web app UI (stand-in API)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let api: MockApi;
+  let origin: string;
+  let tp: TestPage | undefined;
+
+  before(async function () {
+    skipWithoutChromium(this);
+    const root = await buildWeb();
+    api = await startMockApi(root);
+    origin = api.url.replace('127.0.0.1', 'localhost'); // an IP address cannot be a WebAuthn RP ID
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+  afterEach(async () => {
+    if (tp) expect(tp.foreignRequests, 'requests outside the origin').to.deep.equal([]);
+    await tp?.close();
+    tp = undefined;
+  });
+
+  async function signedIn(options: { width?: number; dark?: boolean } = {}): Promise<TestPage> {
+    tp = await openPage(browser, origin, options);
+    await tp.page.goto(origin + '/');
+    await tp.page.getByRole('button', { name: 'Create an account with a passkey' }).click();
+    await tp.page.getByRole('combobox', { name: 'Model' }).waitFor();
+    return tp;
+  }
+
+  it('shows the sign-in screen, then chat after a passkey sign-up', async () => {
+    tp = await openPage(browser, origin);
+    await tp.page.goto(origin + '/');
+    await tp.page.getByRole('heading', { name: 'Passkey' }).waitFor();
+    await tp.screenshot('ui-sign-in');
+    await tp.page.getByRole('button', { name: 'Create an account with a passkey' }).click();
+    await tp.page.getByRole('combobox', { name: 'Model' }).waitFor();
+    await tp.page.waitForFunction(() => (document.getElementById('model') as HTMLSelectElement | null)?.value === 'mock-model');
+    expect(tp.problems).to.deep.equal([]);
+  });
+
+  it('streams a reply, lists the conversation, and renders markdown with code', async () => {
+    const { page } = await signedIn();
+    api.reply = ['Here is **bold** and code:\n\n', '```js\nconsole.log(1)\n```\n', '\nDone.'];
+    await page.getByRole('textbox', { name: 'Message' }).fill('Show me code');
+    await page.keyboard.press('Enter');
+    await page.locator('article.assistant[data-status="done"]').waitFor();
+    expect(await page.locator('article.assistant pre code').textContent()).to.contain('console.log(1)');
+    expect(await page.locator('article.assistant strong').textContent()).to.equal('bold');
+    await page.locator('.conversations a[aria-current="page"]', { hasText: 'Show me code' }).waitFor();
+    expect(page.url()).to.match(/\/c\/conv_\d+$/);
+    await tp!.screenshot('ui-chat');
+    expect(tp!.problems).to.deep.equal([]);
+  });
+
+  it('stops a reply mid-stream and keeps what arrived', async () => {
+    const { page } = await signedIn();
+    api.reply = Array.from({ length: 200 }, (_, i) => `w${i} `);
+    api.pieceDelayMs = 20;
+    await page.getByRole('textbox', { name: 'Message' }).fill('Long one');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('article.assistant', { hasText: 'w3 ' }).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('article.assistant[data-status="stopped"]').waitFor();
+    const text = await page.locator('article.assistant .md').textContent();
+    expect(text).to.contain('w3');
+    expect(text).not.to.contain('w199');
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    api.pieceDelayMs = 30;
+  });
+
+  it('does not execute HTML or javascript: links from a model reply', async () => {
+    const { page } = await signedIn();
+    api.reply = [
+      'Look <img src=x onerror="window.__xss=1"> here ',
+      '<script>window.__xss=2</script> and [click me](javascript:window.__xss=3) ',
+      '<a href="javascript:window.__xss=4">raw</a> <svg onload="window.__xss=5"></svg>',
+      '\n\n[ok](https://example.com/)',
+    ];
+    await page.getByRole('textbox', { name: 'Message' }).fill('xss please');
+    await page.keyboard.press('Enter');
+    const reply = page.locator('article.assistant[data-status="done"]');
+    await reply.waitFor();
+    await reply.getByText('click me').click();
+    expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).to.equal(undefined);
+    expect(await reply.locator('img, script, svg, [onerror], [onload]').count()).to.equal(0);
+    const hrefs = await reply.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(hrefs).to.deep.equal(['https://example.com/']);
+    expect(await reply.textContent()).to.contain('<img src=x onerror="window.__xss=1">'); // shown as text
+    await tp!.screenshot('ui-xss');
+  });
+
+  it('explains a rate limit with the time to wait', async () => {
+    const { page } = await signedIn();
+    api.failWith = { status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached.', retryAfter: '42' };
+    try {
+      await page.getByRole('textbox', { name: 'Message' }).fill('hello');
+      await page.keyboard.press('Enter');
+      const alert = page.locator('article.assistant [role="alert"]');
+      await alert.waitFor();
+      expect(await alert.textContent()).to.contain('Try again in 42 s');
+      await page.getByRole('button', { name: 'Retry' }).waitFor();
+    } finally {
+      api.failWith = null;
+    }
+  });
+
+  it('fits a phone screen in dark mode, and the account and verify pages render', async () => {
+    const { page } = await signedIn({ width: 390, dark: true });
+    await page.getByRole('textbox', { name: 'Message' }).fill('Hi from a phone');
+    await page.keyboard.press('Enter');
+    await page.locator('article.assistant[data-status="done"]').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'horizontal overflow in px').to.be.at.most(0);
+    await tp!.screenshot('ui-phone-dark-chat');
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await tp!.screenshot('ui-phone-dark-account');
+    await page.getByRole('link', { name: 'Verify' }).click();
+    await page.getByRole('button', { name: 'Verify now' }).click();
+    await page.getByTestId('simulated-banner').waitFor();
+    await tp!.screenshot('ui-phone-dark-verify');
+  });
+});
