@@ -9,7 +9,6 @@ export const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathn
 /** Skips the calling suite, with the reason, when Chromium is not installed. */
 export function skipWithoutChromium(ctx: Mocha.Context): void {
   if (!existsSync(CHROMIUM)) {
-    // eslint-disable-next-line no-console
     console.log(`    (skipped: ${CHROMIUM} is absent — install it with "apt-get install -y chromium")`);
     ctx.skip();
   }

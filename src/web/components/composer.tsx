@@ -1,4 +1,4 @@
-// The message box: Enter sends, Shift+Enter adds a line; while a reply streams, Stop aborts it.
+// The message box: Enter sends, Shift+Enter adds a line; while a reply streams, Stop (or Escape) aborts it.
 import { useRef, useState } from 'preact/hooks';
 
 export function Composer({ streaming, disabled, onSend, onStop }: { streaming: boolean; disabled: boolean; onSend(text: string): void; onStop(): void }) {
@@ -16,7 +16,7 @@ export function Composer({ streaming, disabled, onSend, onStop }: { streaming: b
       <textarea
         id="prompt" ref={ref} rows={2} placeholder="Message…" value={text}
         onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}
+        onKeyDown={(e) => { if (e.key === 'Escape' && streaming) { e.preventDefault(); onStop(); return; } if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}
       />
       {streaming
         ? <button type="button" class="danger" onClick={onStop}>Stop</button>

@@ -28,6 +28,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
     }
   };
   const returnTo = location.pathname + location.search;
+  // WebAuthn refuses IP addresses as relying-party ids: passkeys need a host name.
+  const ipHost = /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\])$/i.test(location.hostname);
+  const localhostUrl = ['127.0.0.1', '[::1]'].includes(location.hostname) ? `${location.protocol}//localhost${location.port ? `:${location.port}` : ''}${returnTo}` : null;
 
   return (
     <main class="signin">
@@ -47,11 +50,17 @@ export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
             <section aria-labelledby="passkey-h">
               <h2 id="passkey-h">Passkey</h2>
               {!passkeysSupported() && <p class="muted">This browser does not support passkeys.</p>}
-              <button type="button" class="wide primary" disabled={busy || !passkeysSupported()} onClick={run(signInWithPasskey)}>Sign in with a passkey</button>
+              {ipHost && (
+                <p class="note" role="note">
+                  Passkeys need a host name, not an IP address.
+                  {localhostUrl ? <> Open <a href={localhostUrl}>{localhostUrl.replace(/\/$/, '')}</a> instead.</> : ' Use this server\'s domain name.'}
+                </p>
+              )}
+              <button type="button" class="wide primary" disabled={busy || !passkeysSupported() || ipHost} onClick={run(signInWithPasskey)}>Sign in with a passkey</button>
               <form class="stack" onSubmit={(e) => { e.preventDefault(); void run(() => signUpWithPasskey(name.trim()))(); }}>
                 <label for="signup-name">New here? Your name (optional)</label>
                 <input id="signup-name" autocomplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={100} />
-                <button type="submit" class="wide" disabled={busy || !passkeysSupported()}>Create an account with a passkey</button>
+                <button type="submit" class="wide" disabled={busy || !passkeysSupported() || ipHost}>Create an account with a passkey</button>
               </form>
             </section>
           )}
