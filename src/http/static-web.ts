@@ -73,6 +73,7 @@ export function createStaticWeb(options: StaticWebOptions): StaticWeb {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
     const path = ctx.path;
     if (NOT_APP.test(path)) return;
+    if (path.startsWith('/assets/') && !ASSET.test(path)) return;
 
     if (ASSET.test(path) || ROOT_FILE.test(path)) {
       let bytes = assets.get(path);
