@@ -52,16 +52,15 @@ export function createStaticWeb(options: StaticWebOptions): StaticWeb {
   const { root, logger } = options;
   const indexPath = join(root, 'index.html');
   const assets = new Map<string, Buffer>(); // hashed names never change content
-  let index: Buffer | null = null;
   let build: ChildProcess | null = null;
 
   if (options.buildIfMissing && !existsSync(indexPath)) build = startBuild(root, logger, () => { build = null; });
 
+  // Read per request (it is tiny): a rebuild while the server runs must not leave it pointing
+  // at assets that no longer exist.
   const readIndex = async (): Promise<Buffer | null> => {
-    if (index) return index;
     try {
-      index = await readFile(indexPath);
-      return index;
+      return await readFile(indexPath);
     } catch {
       return null;
     }

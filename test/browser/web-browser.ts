@@ -59,15 +59,38 @@ export async function openPage(browser: Browser, origin: string, options: { widt
   };
 }
 
-/** Builds dist/web from the current sources (Vite, a fraction of a second), so tests see today's app. */
+/**
+ * Builds dist/web from the current sources when they are newer than the last build. Builds into
+ * a private directory and swaps it in, so a concurrent test run (or server) never sees a
+ * half-written dist/web.
+ */
 export async function buildWeb(): Promise<string> {
   const { spawn } = await import('node:child_process');
-  const vite = new URL('../../node_modules/vite/bin/vite.js', import.meta.url).pathname;
-  const config = new URL('../../src/web/vite.config.ts', import.meta.url).pathname;
+  const { readdirSync, renameSync, rmSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = new URL('../../', import.meta.url).pathname;
+  const out = join(root, 'dist/web/');
+  const newest = (dir: string): number => {
+    try {
+      return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+    } catch {
+      return 0; // not there (yet)
+    }
+  };
+  let built = 0;
+  try { built = statSync(join(out, 'index.html')).mtimeMs; } catch { /* never built */ }
+  // the bundle also contains the verifier library and what it imports
+  if (['src/web', 'src/verify', 'src/tdx'].every((d) => built > newest(join(root, d)))) return out;
+
+  const tmp = join(root, `dist/web.build-${process.pid}`);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [vite, 'build', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(root, 'src/web/vite.config.ts'), '--outDir', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
     child.once('exit', resolve);
   });
   if (code !== 0) throw new Error(`vite build exited with ${code}`);
-  return new URL('../../dist/web/', import.meta.url).pathname;
+  const old = join(root, `dist/web.old-${process.pid}`);
+  try { renameSync(out, old); } catch { /* none yet */ }
+  renameSync(tmp, out);
+  rmSync(old, { recursive: true, force: true });
+  return out;
 }

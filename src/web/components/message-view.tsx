@@ -16,7 +16,7 @@ export function MessageView({ m, onRetry }: { m: ChatMessage; onRetry?: () => vo
   return (
     <article class={`msg ${m.role}`} aria-label={m.role === 'user' ? 'You said' : 'Reply'} data-status={m.status}>
       <div class="msg-body">
-        {m.role === 'assistant' ? <Markdown source={m.text} /> : <p class="plain">{m.text}</p>}
+        {m.role === 'assistant' ? <Markdown source={m.text} complete={m.status !== 'streaming'} /> : <p class="plain">{m.text}</p>}
         {m.status === 'streaming' && <span class="typing" aria-label="Reply in progress">●</span>}
       </div>
       {m.status === 'stopped' && <p class="note small">Stopped.</p>}
