@@ -3,7 +3,7 @@
 // non-API GET (the app routes in the browser). Mounted last, so it never shadows a real route.
 // The strict HTML CSP comes from securityHeaders because these responses are text/html.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,15 +125,26 @@ function startBuild(root: string, logger: Logger, done: () => void): ChildProces
   const config = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
   if (!existsSync(vite) || !existsSync(config)) return null;
   const started = performance.now();
-  logger.info({ event: 'web.build.started', out_dir: root });
-  const child = spawn(process.execPath, [vite, 'build', '--config', config, '--outDir', root], { stdio: 'ignore' });
+  // Built beside the target and renamed into place, so a server stopped mid-build never leaves a
+  // half-written dist/web behind that the next start would take for a finished one.
+  const target = root.replace(/\/+$/, '');
+  const tmp = `${target}.build-${process.pid}`;
+  logger.info({ event: 'web.build.started', out_dir: target });
+  const child = spawn(process.execPath, [vite, 'build', '--config', config, '--outDir', tmp], { stdio: 'ignore' });
   child.once('error', (e) => {
     logger.warn({ event: 'web.build.failed', err: { type: e.name } });
     done();
   });
   child.once('exit', (code) => {
-    if (code === 0) logger.info({ event: 'web.build.finished', duration_ms: Math.round(performance.now() - started) });
-    else logger.warn({ event: 'web.build.failed', exit_code: code });
+    try {
+      if (code !== 0) throw new Error(`exit ${code}`);
+      rmSync(target, { recursive: true, force: true });
+      renameSync(tmp, target);
+      logger.info({ event: 'web.build.finished', duration_ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      logger.warn({ event: 'web.build.failed', exit_code: code, err: { type: (e as Error).name } });
+    }
     done();
   });
   return child;
