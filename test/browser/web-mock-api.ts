@@ -73,6 +73,7 @@ export async function startMockApi(webRoot: string): Promise<MockApi> {
     if (p === '/v1/attestation/report') return json(res, 200, { gateway_attestation: { signing_address: '0x' + 'ab'.repeat(20), signing_algo: 'ecdsa', request_nonce: url.searchParams.get('nonce'), report_data: '00', simulated: true, build: { version: '0.1.0', git_commit: 'unknown' }, info: { compose_hash: 'cd'.repeat(32) } }, model_attestations: null });
     if (!signedIn(req)) return json(res, 401, { error: { message: 'Sign in.', type: 'invalid_request_error', param: null, code: 'unauthenticated' } });
     if (p === '/v1/users/me' && req.method === 'GET') return json(res, 200, { object: 'user', id: 'user_1', email: 'mock@example.com', email_verified: true, display_name: 'Mock User', created_at: 1_760_000_000 });
+    if (p === '/v1/users/me/api-keys' && req.method === 'POST') return json(res, 200, { id: 'key_2', name: 'new', prefix: 'ck_new000', key: 'ck_new000_this-is-shown-once' });
     if (p === '/v1/users/me/api-keys') return json(res, 200, { data: [{ id: 'key_1', name: 'laptop', prefix: 'ck_abc123', created_at: 1_760_000_000, last_used_at: null }] });
     if (p === '/v1/users/me/passkeys') return json(res, 200, { data: [{ id: 'pk_1', name: 'This laptop', created_at: 1_760_000_000, last_used_at: 1_760_100_000, backed_up: true }] });
     if (p === '/v1/users/me/sessions') return json(res, 200, { data: [{ id: 's_1', created_at: 1_760_000_000, last_seen_at: 1_760_100_000, user_agent: 'Chromium on Linux', current: true }] });

@@ -31,8 +31,10 @@ export function ApiKeysSection() {
         <div class="notice" role="status">
           <p><strong>Copy your new key now.</strong> It will not be shown again.</p>
           <p><code class="secret" data-testid="new-api-key">{created}</code></p>
-          <button type="button" class="small" onClick={() => navigator.clipboard.writeText(created)}>Copy key</button>
-          <button type="button" class="small" onClick={() => setCreated(null)}>Done</button>
+          <div class="row">
+            <button type="button" class="small" onClick={() => navigator.clipboard.writeText(created)}>Copy key</button>
+            <button type="button" class="small" onClick={() => setCreated(null)}>Done</button>
+          </div>
         </div>
       )}
       <form class="row" onSubmit={create}>
