@@ -20,9 +20,15 @@ import { createOpsRouter } from './http/ops-routes.ts';
 import { createStaticWeb, defaultWebRoot } from './http/static-web.ts';
 import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
-import type { AppState } from './http/context.ts';
+import type { AppMiddleware, AppState } from './http/context.ts';
 import { createUsersRouter } from './users/routes.ts';
 import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
+import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts';
+import { createOwnership, type Ownership } from './conversations/ownership.ts';
+import { createUsageRecorder } from './proxy/usage-recorder.ts';
+import { createProxyRouter } from './proxy/routes.ts';
+import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
+import { createOwnListingsRouter } from './conversations/routes.ts';
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -45,6 +51,9 @@ export interface Services {
   readonly apiKeys: ApiKeyService;
   /** completed proxy exchanges (signer and limits subscribe) */
   readonly exchanges: ExchangeEvents;
+  /** the model API client (proxy and attestation) */
+  readonly upstream: UpstreamClient;
+  readonly ownership: Ownership;
   /** registers a resource to release on close, in reverse order */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -62,9 +71,13 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const users = createUserService(db, clock);
     const apiKeys = createApiKeyService({ db, clock, logger, cacheTtlMs: config.auth.apiKeyCacheTtlMs, cacheMax: config.auth.apiKeyCacheMax });
     const exchanges = createExchangeEvents(logger);
+    exchanges.subscribe(createUsageRecorder(db, clock));
+    const upstream = createUpstreamClient(config.upstream);
+    closers.push(() => upstream.close());
+    const ownership = createOwnership(db, clock);
     let closed = false;
     return {
-      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -115,9 +128,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(cors(listedOrigins));
     koa.use(clientIp(config.server.trustedProxies));
 
+    const proxyDeps = {
+      upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
+      heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
+      inferenceGuards: [] as AppMiddleware[],
+    };
     const routers = [
       createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
       createUsersRouter({ db: database.pool, users: services.users, auth }),
+      createOwnListingsRouter({ db: database.pool, clock: services.clock, auth }),
+      createConversationProxyRouter(proxyDeps),
+      createProxyRouter(proxyDeps),
     ];
     for (const r of routers) {
       koa.use(r.routes());

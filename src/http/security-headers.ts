@@ -10,17 +10,19 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** Adds HSTS (on https), nosniff, frame denial, referrer and permissions policies, and CSP. */
 export function securityHeaders(options: { https: boolean }): AppMiddleware {
   return async (ctx, next) => {
+    // Set before the route runs: streamed responses write their head themselves.
+    if (options.https) ctx.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+    ctx.set('x-content-type-options', 'nosniff');
+    ctx.set('x-frame-options', 'DENY');
+    ctx.set('referrer-policy', 'no-referrer');
+    ctx.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
+    ctx.set('cross-origin-opener-policy', 'same-origin');
+    ctx.set('content-security-policy', API_CSP);
     try {
       await next();
     } finally {
-      if (options.https) ctx.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
-      ctx.set('x-content-type-options', 'nosniff');
-      ctx.set('x-frame-options', 'DENY');
-      ctx.set('referrer-policy', 'no-referrer');
-      ctx.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
-      ctx.set('cross-origin-opener-policy', 'same-origin');
       const html = /text\/html/.test(String(ctx.response.get('content-type')));
-      if (!ctx.response.get('content-security-policy')) ctx.set('content-security-policy', html ? HTML_CSP : API_CSP);
+      if (html && !ctx.headerSent && ctx.response.get('content-security-policy') === API_CSP) ctx.set('content-security-policy', HTML_CSP);
     }
   };
 }

@@ -1,0 +1,80 @@
+// SQL for ownership rows and usage counters. Ownership is always in the WHERE clause.
+import type { Queryable } from '../db/pool.ts';
+import { query } from '../db/pool.ts';
+
+export type OwnedKind = 'conversation' | 'response' | 'chat_completion';
+
+export interface OwnedRow {
+  id: string;
+  kind: OwnedKind;
+  user_id: string;
+  conversation_id: string | null;
+  created_at: Date;
+}
+
+/** Records that `userId` owns upstream object `id`; an id already owned keeps its first owner. */
+export async function insertOwned(db: Queryable, o: { id: string; kind: OwnedKind; userId: string; conversationId: string | null; now: Date }): Promise<boolean> {
+  const res = await query(db,
+    `insert into owned_objects (id, kind, user_id, conversation_id, created_at) values ($1, $2, $3, $4, $5)
+     on conflict (id) do nothing`,
+    [o.id, o.kind, o.userId, o.conversationId, o.now]);
+  return res.rowCount === 1;
+}
+
+/** The live object of this kind owned by this user, or null (unknown, deleted or someone else's). */
+export async function findOwned(db: Queryable, id: string, kind: OwnedKind, userId: string): Promise<OwnedRow | null> {
+  const res = await query<OwnedRow>(db,
+    `select id, kind, user_id, conversation_id, created_at from owned_objects
+      where id = $1 and kind = $2 and user_id = $3 and deleted_at is null`,
+    [id, kind, userId]);
+  return res.rows[0] ?? null;
+}
+
+/** Marks an owned object deleted. */
+export async function markOwnedDeleted(db: Queryable, id: string, kind: OwnedKind, userId: string, now: Date): Promise<void> {
+  await query(db, 'update owned_objects set deleted_at = $4 where id = $1 and kind = $2 and user_id = $3 and deleted_at is null', [id, kind, userId, now]);
+}
+
+/** A page of a user's live objects of one kind, newest first, after an optional cursor object. */
+export async function listOwned(db: Queryable, userId: string, kind: OwnedKind, limit: number, after: { createdAt: Date; id: string } | null): Promise<OwnedRow[]> {
+  const res = await query<OwnedRow>(db,
+    `select id, kind, user_id, conversation_id, created_at from owned_objects
+      where user_id = $1 and kind = $2 and deleted_at is null
+        and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::text))
+      order by created_at desc, id desc
+      limit $5`,
+    [userId, kind, after?.createdAt ?? null, after?.id ?? null, limit]);
+  return res.rows;
+}
+
+/** Adds one request (and its tokens, when known) to the user's counters for the day and model. */
+export async function addUsage(db: Queryable, u: { userId: string; day: string; model: string; inputTokens: number | null; outputTokens: number | null }): Promise<void> {
+  const known = u.inputTokens !== null && u.outputTokens !== null;
+  await query(db,
+    `insert into usage_daily (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage)
+     values ($1, $2, $3, 1, $4, $5, $6)
+     on conflict (user_id, day, model) do update set
+       requests = usage_daily.requests + 1,
+       input_tokens = usage_daily.input_tokens + excluded.input_tokens,
+       output_tokens = usage_daily.output_tokens + excluded.output_tokens,
+       requests_without_usage = usage_daily.requests_without_usage + excluded.requests_without_usage`,
+    [u.userId, u.day, u.model, known ? u.inputTokens : 0, known ? u.outputTokens : 0, known ? 0 : 1]);
+}
+
+export interface UsageRow {
+  day: string;
+  model: string;
+  requests: string;
+  input_tokens: string;
+  output_tokens: string;
+  requests_without_usage: string;
+}
+
+/** A user's counters since `sinceDay` (inclusive), newest day first. */
+export async function listUsage(db: Queryable, userId: string, sinceDay: string): Promise<UsageRow[]> {
+  const res = await query<UsageRow>(db,
+    `select to_char(day, 'YYYY-MM-DD') as day, model, requests::text, input_tokens::text, output_tokens::text, requests_without_usage::text
+       from usage_daily where user_id = $1 and day >= $2::date order by day desc, model`,
+    [userId, sinceDay]);
+  return res.rows;
+}
