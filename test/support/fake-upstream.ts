@@ -1,0 +1,234 @@
+// A fake OpenAI-compatible upstream on loopback. It streams like the real API (chat chunks,
+// Responses typed events), keeps conversations/responses/completions in memory, records every
+// request's exact bytes, and misbehaves on request: the `model` (or `x-fake-behaviour`
+// header) picks a behaviour:
+//   "stall"        send headers and one chunk, then nothing until the client leaves
+//   "silent-first" wait `silentMs` before the first byte of the body
+//   "reset"        send two chunks, then destroy the socket
+//   "error-429"    429 with retry-after and an OpenAI error body
+//   "error-500"    500 with a non-OpenAI body
+// Base URL for Cloister: `${fake.url}/v1`.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** resolves when the client (Cloister) closed the connection before we ended the response */
+  readonly clientClosed: Promise<void>;
+  closedEarly: boolean;
+}
+
+export interface FakeUpstream {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** silence before the first body byte for "silent-first" */
+  silentMs: number;
+  /** text every assistant reply starts with (tests put canaries or markup here) */
+  replyText: string;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+const nextId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(++seq).toString(36).padStart(6, '0')}`;
+
+/** Starts the fake upstream on an ephemeral loopback port. */
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const conversations = new Map<string, { id: string; items: Array<Record<string, unknown>>; metadata: unknown }>();
+  const responses = new Map<string, { object: Record<string, unknown>; events: string[] }>();
+  const completions = new Map<string, Record<string, unknown>>();
+  const state = { silentMs: 0, replyText: 'Hello from the fake upstream.' };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let closedEarly!: () => void;
+      const rec: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        clientClosed: new Promise<void>((r) => { closedEarly = r; }),
+        closedEarly: false,
+      };
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          rec.closedEarly = true;
+          closedEarly();
+        }
+      });
+      requests.push(rec);
+      handle(rec, res).catch(() => res.destroy());
+    });
+  });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'x-ratelimit-remaining-requests': '99', 'openai-processing-ms': '7', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const notFound = (res: http.ServerResponse) => json(res, 404, { error: { message: 'No such object', type: 'invalid_request_error', param: null, code: 'not_found' } });
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function handle(rec: RecordedRequest, res: http.ServerResponse): Promise<void> {
+    const u = new URL(rec.path, url);
+    const parts = u.pathname.replace(/^\/v1\//, '').split('/').filter(Boolean);
+    let body: Record<string, unknown> = {};
+    if (rec.body.length > 0) {
+      try { body = JSON.parse(rec.body.toString('utf8')) as Record<string, unknown>; } catch { return json(res, 400, { error: { message: 'bad json', type: 'invalid_request_error', param: null, code: null } }); }
+    }
+    const behaviour = String(rec.headers['x-fake-behaviour'] ?? body.model ?? '');
+    if (behaviour === 'error-429') return json(res, 429, { error: { message: 'Rate limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': '7', 'x-ratelimit-reset-requests': '7s' });
+    if (behaviour === 'error-500') { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('internal stack trace with secrets'); return; }
+
+    const [head, id, sub, subId] = parts;
+    if (head === 'models' && rec.method === 'GET') {
+      const models = [{ id: 'fake-model', object: 'model', created: 1700000000, owned_by: 'fake' }, { id: 'org/fake-model-2', object: 'model', created: 1700000001, owned_by: 'fake' }];
+      if (!id) return json(res, 200, { object: 'list', data: models });
+      const wanted = parts.slice(1).join('/');
+      const m = models.find((x) => x.id === wanted);
+      return m ? json(res, 200, m) : notFound(res);
+    }
+    if (head === 'embeddings' && rec.method === 'POST') {
+      return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
+    }
+    if (head === 'chat' && id === 'completions') return chat(rec, res, body, behaviour, parts.slice(2));
+    if (head === 'responses') return responsesRoute(rec, res, body, behaviour, id, sub);
+    if (head === 'conversations') return conversationsRoute(rec, res, body, id, sub, subId);
+    return notFound(res);
+  }
+
+  async function sse(res: http.ServerResponse, frames: string[], behaviour: string): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-ratelimit-remaining-tokens': '1000' });
+    res.flushHeaders();
+    if (behaviour === 'silent-first') await wait(state.silentMs);
+    for (let i = 0; i < frames.length; i++) {
+      if (res.destroyed) return;
+      res.write(frames[i]);
+      if (behaviour === 'stall' && i === 0) return; // never ends; the test waits for the client to leave
+      if (behaviour === 'reset' && i === 1) { res.socket?.destroy(); return; }
+      await wait(2);
+    }
+    res.end();
+  }
+
+  async function chat(_rec: RecordedRequest, res: http.ServerResponse, body: Record<string, unknown>, behaviour: string, rest: string[]) {
+    if (rest.length > 0) {
+      const c = completions.get(rest[0]!);
+      if (!c) return notFound(res);
+      if (_rec.method === 'DELETE') { completions.delete(rest[0]!); return json(res, 200, { id: rest[0], object: 'chat.completion.deleted', deleted: true }); }
+      if (rest[1] === 'messages') return json(res, 200, { object: 'list', data: [{ id: `${rest[0]}-0`, role: 'user', content: 'stored' }] });
+      if (_rec.method === 'POST') { c.metadata = body.metadata; return json(res, 200, c); }
+      return json(res, 200, c);
+    }
+    const id = nextId('chatcmpl');
+    const messages = (body.messages as Array<{ content?: unknown }> | undefined) ?? [];
+    const last = String(messages.at(-1)?.content ?? '');
+    const reply = `${state.replyText} You said: ${last}`;
+    const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+    const object = { id, object: 'chat.completion', created: 1700000000, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage };
+    if (body.store === true) completions.set(id, object);
+    if (body.stream !== true) return json(res, 200, object);
+    const words = reply.split(' ');
+    const chunk = (delta: unknown, finish: string | null = null, u: unknown = null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1700000000, model: body.model, choices: delta === null ? [] : [{ index: 0, delta, finish_reason: finish }], usage: u })}\n\n`;
+    const frames = [chunk({ role: 'assistant', content: '' }), ...words.map((w, i) => chunk({ content: (i ? ' ' : '') + w })), chunk({}, 'stop')];
+    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) frames.push(chunk(null, null, usage));
+    frames.push('data: [DONE]\n\n');
+    return sse(res, frames, behaviour);
+  }
+
+  function responseEvents(object: Record<string, unknown>, text: string): string[] {
+    const ev = (type: string, data: Record<string, unknown>, n: number) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+    const inProgress = { ...object, status: 'in_progress', output: [], usage: null };
+    const words = text.split(' ');
+    const events = [ev('response.created', { response: inProgress }, 0), ev('response.in_progress', { response: inProgress }, 1)];
+    words.forEach((w, i) => events.push(ev('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: (i ? ' ' : '') + w }, i + 2)));
+    events.push(ev('response.completed', { response: object }, words.length + 2));
+    return events;
+  }
+
+  async function responsesRoute(rec: RecordedRequest, res: http.ServerResponse, body: Record<string, unknown>, behaviour: string, id?: string, sub?: string) {
+    if (id) {
+      const r = responses.get(id);
+      if (!r) return notFound(res);
+      if (rec.method === 'DELETE') { responses.delete(id); return json(res, 200, { id, object: 'response', deleted: true }); }
+      if (sub === 'cancel') return json(res, 200, { ...r.object, status: 'cancelled' });
+      if (sub === 'input_items') return json(res, 200, { object: 'list', data: [{ id: 'msg_in', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'stored input' }] }], has_more: false });
+      const u = new URL(rec.path, url);
+      if (u.searchParams.get('stream') === 'true') {
+        const after = Number(u.searchParams.get('starting_after') ?? '-1');
+        return sse(res, r.events.filter((_, i) => i > after), '');
+      }
+      return json(res, 200, r.object);
+    }
+    const rid = nextId('resp');
+    const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input ?? '');
+    const text = `${state.replyText} You said: ${input}`;
+    const conversation = typeof body.conversation === 'string' ? body.conversation : (body.conversation as { id?: string } | undefined)?.id;
+    const object = {
+      id: rid, object: 'response', created_at: 1700000000, status: 'completed', model: body.model,
+      conversation: conversation ? { id: conversation } : null, previous_response_id: body.previous_response_id ?? null,
+      output: [{ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }],
+      usage: { input_tokens: 5, output_tokens: 9, total_tokens: 14 },
+    };
+    const events = responseEvents(object, text);
+    responses.set(rid, { object, events });
+    if (conversation) conversations.get(conversation)?.items.push({ id: nextId('msg'), type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
+    if (body.background === true && body.stream !== true) return json(res, 200, { ...object, status: 'queued', usage: null });
+    if (body.stream !== true) return json(res, 200, object);
+    return sse(res, events, behaviour);
+  }
+
+  function conversationsRoute(rec: RecordedRequest, res: http.ServerResponse, body: Record<string, unknown>, id?: string, sub?: string, itemId?: string) {
+    if (!id) {
+      if (rec.method !== 'POST') return notFound(res);
+      const cid = nextId('conv');
+      const items = ((body.items as Array<Record<string, unknown>> | undefined) ?? []).map((i) => ({ id: nextId('msg'), ...i }));
+      conversations.set(cid, { id: cid, items, metadata: body.metadata ?? null });
+      return json(res, 200, { id: cid, object: 'conversation', created_at: 1700000000, metadata: body.metadata ?? null });
+    }
+    const c = conversations.get(id);
+    if (!c) return notFound(res);
+    if (!sub) {
+      if (rec.method === 'DELETE') { conversations.delete(id); return json(res, 200, { id, object: 'conversation.deleted', deleted: true }); }
+      if (rec.method === 'POST') c.metadata = body.metadata ?? null;
+      return json(res, 200, { id, object: 'conversation', created_at: 1700000000, metadata: c.metadata });
+    }
+    if (sub !== 'items') return notFound(res);
+    if (!itemId) {
+      if (rec.method === 'POST') {
+        const added = ((body.items as Array<Record<string, unknown>> | undefined) ?? []).map((i) => ({ id: nextId('msg'), ...i }));
+        c.items.push(...added);
+        return json(res, 200, { object: 'list', data: added, first_id: added[0]?.id ?? null, last_id: added.at(-1)?.id ?? null, has_more: false });
+      }
+      return json(res, 200, { object: 'list', data: c.items, first_id: c.items[0]?.id ?? null, last_id: c.items.at(-1)?.id ?? null, has_more: false });
+    }
+    const idx = c.items.findIndex((i) => i.id === itemId);
+    if (idx < 0) return notFound(res);
+    if (rec.method === 'DELETE') { c.items.splice(idx, 1); return json(res, 200, { id, object: 'conversation', created_at: 1700000000, metadata: c.metadata }); }
+    return json(res, 200, c.items[idx]);
+  }
+
+  return {
+    url,
+    requests,
+    get silentMs() { return state.silentMs; },
+    set silentMs(v: number) { state.silentMs = v; },
+    get replyText() { return state.replyText; },
+    set replyText(v: string) { state.replyText = v; },
+    reset() { requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
