@@ -13,6 +13,8 @@ export interface TrackOptions {
   readonly requestSha256: string;
   /** the conversation a response is attached to, already ownership-checked */
   readonly conversationId: string | null;
+  /** false when upstream keeps no object to come back to (chat completions without store) */
+  readonly recordOwnership: boolean;
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
 }
@@ -39,9 +41,9 @@ export function trackExchange(o: TrackOptions): Observer {
   const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
 
   const learnId = async (id: unknown) => {
-    if (objectId !== null || typeof id !== 'string' || ownedKind === null) return;
+    if (objectId !== null || typeof id !== 'string') return;
     objectId = id;
-    await o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
+    if (ownedKind !== null && o.recordOwnership) await o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
   };
 
   return {

@@ -87,6 +87,8 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
     model: modelOf(ctx.state.json),
     requestSha256: sha256(ctx.state.rawBody!),
     conversationId,
+    // Stored chat completions are the only ones upstream keeps; Responses are stored by default.
+    recordOwnership: kind === 'response' ? (ctx.state.json as { store?: unknown }).store !== false : kind === 'chat.completion' && (ctx.state.json as { store?: unknown }).store === true,
     ownership: deps.ownership,
     events: deps.events,
   });
