@@ -22,10 +22,12 @@ import { bearerAuthenticator, requireUser, type Authenticator } from './http/aut
 import { AppError } from './errors.ts';
 import type { AppMiddleware, AppState } from './http/context.ts';
 import { createUsersRouter } from './users/routes.ts';
+import { createSignIn } from './auth/wiring.ts';
+import type { DeleteUserConversations } from './users/account.ts';
 import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts';
 import { createOwnership, type Ownership } from './conversations/ownership.ts';
-import { createUsageRecorder } from './proxy/usage-recorder.ts';
+import { createUsageRecorder, type UsageRecorder } from './proxy/usage-recorder.ts';
 import { createProxyRouter } from './proxy/routes.ts';
 import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
 import { createOwnListingsRouter } from './conversations/routes.ts';
@@ -54,6 +56,7 @@ export interface Services {
   /** the model API client (proxy and attestation) */
   readonly upstream: UpstreamClient;
   readonly ownership: Ownership;
+  readonly usage: UsageRecorder;
   /** registers a resource to release on close, in reverse order */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -71,13 +74,15 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const users = createUserService(db, clock);
     const apiKeys = createApiKeyService({ db, clock, logger, cacheTtlMs: config.auth.apiKeyCacheTtlMs, cacheMax: config.auth.apiKeyCacheMax });
     const exchanges = createExchangeEvents(logger);
-    exchanges.subscribe(createUsageRecorder(db, clock));
+    const usage = createUsageRecorder(db, clock, logger);
+    exchanges.subscribe(usage.subscriber);
+    closers.push(() => usage.close());
     const upstream = createUpstreamClient(config.upstream);
     closers.push(() => upstream.close());
     const ownership = createOwnership(db, clock);
     let closed = false;
     return {
-      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -119,6 +124,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Bearer keys first; capability wiring below may append (e.g. the session cookie).
     const authenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key))];
     const auth = requireUser(authenticators);
+    const signIn = createSignIn({
+      config, db: database.pool, clock: services.clock, logger, apiKeys, sessionSecret: services.sessionSecret,
+      deleteUserConversations: deleteUserConversationsNotWired,
+    });
+    authenticators.push(signIn.authenticator);
 
     const listedOrigins = new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins]);
     koa.use(requestId());
@@ -127,6 +137,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(errorRenderer(logger));
     koa.use(cors(listedOrigins));
     koa.use(clientIp(config.server.trustedProxies));
+    koa.use(signIn.csrf);
 
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
@@ -135,8 +146,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     };
     const routers = [
       createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
-      createUsersRouter({ db: database.pool, users: services.users, auth }),
-      createOwnListingsRouter({ db: database.pool, clock: services.clock, auth }),
+      ...signIn.routers,
+      createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie }),
+      createOwnListingsRouter({ db: database.pool, clock: services.clock, auth, flushUsage: () => services.usage.flush() }),
       createConversationProxyRouter(proxyDeps),
       createProxyRouter(proxyDeps),
     ];
@@ -165,3 +177,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw e;
   }
 }
+
+// Account deletion deletes the user's conversations upstream through this; until the
+// conversations capability offers a bulk delete, nothing is deleted upstream (ownership rows
+// still go with the user).
+const deleteUserConversationsNotWired: DeleteUserConversations = async () => ({ failed: [] });

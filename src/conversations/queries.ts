@@ -47,18 +47,17 @@ export async function listOwned(db: Queryable, userId: string, kind: OwnedKind, 
   return res.rows;
 }
 
-/** Adds one request (and its tokens, when known) to the user's counters for the day and model. */
-export async function addUsage(db: Queryable, u: { userId: string; day: string; model: string; inputTokens: number | null; outputTokens: number | null }): Promise<void> {
-  const known = u.inputTokens !== null && u.outputTokens !== null;
+/** Adds aggregated requests and tokens to a user's counters for one day and model. */
+export async function addUsage(db: Queryable, u: { userId: string; day: string; model: string; requests: number; inputTokens: number; outputTokens: number; withoutUsage: number }): Promise<void> {
   await query(db,
     `insert into usage_daily (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage)
-     values ($1, $2, $3, 1, $4, $5, $6)
+     values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (user_id, day, model) do update set
-       requests = usage_daily.requests + 1,
+       requests = usage_daily.requests + excluded.requests,
        input_tokens = usage_daily.input_tokens + excluded.input_tokens,
        output_tokens = usage_daily.output_tokens + excluded.output_tokens,
        requests_without_usage = usage_daily.requests_without_usage + excluded.requests_without_usage`,
-    [u.userId, u.day, u.model, known ? u.inputTokens : 0, known ? u.outputTokens : 0, known ? 0 : 1]);
+    [u.userId, u.day, u.model, u.requests, u.inputTokens, u.outputTokens, u.withoutUsage]);
 }
 
 export interface UsageRow {

@@ -17,7 +17,7 @@ function intParam(v: unknown, name: string, dflt: number, min: number, max: numb
 }
 
 /** GET /v1/conversations and GET /v1/users/me/usage. */
-export function createOwnListingsRouter(deps: { db: Queryable; clock: Clock; auth: AppMiddleware }): Router<AppState> {
+export function createOwnListingsRouter(deps: { db: Queryable; clock: Clock; auth: AppMiddleware; flushUsage: () => Promise<void> }): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v1' });
 
   router.get('/conversations', deps.auth, async (ctx) => {
@@ -45,6 +45,7 @@ export function createOwnListingsRouter(deps: { db: Queryable; clock: Clock; aut
   router.get('/users/me/usage', deps.auth, async (ctx) => {
     const days = intParam(ctx.query.days, 'days', 30, 1, 366);
     const since = new Date(deps.clock.now().getTime() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    await deps.flushUsage(); // read your own writes on this replica
     const rows = await listUsage(deps.db, ctx.state.principal!.userId, since);
     ctx.body = {
       object: 'list',

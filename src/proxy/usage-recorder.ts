@@ -1,19 +1,70 @@
-// Usage counters from completed exchanges: per user, model and UTC day. Counts only.
+// Usage counters from completed exchanges: per user, model and UTC day, counts only. Counters
+// are summed in memory and written in one upsert per (user, day, model) at most once a
+// second, so no request waits on a database write for bookkeeping. The usage route flushes
+// first, so a user always reads their own requests; a crashed replica loses at most the last
+// second of counts. (Limits do not rely on these counters.)
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
 import { addUsage } from '../conversations/queries.ts';
 import type { ExchangeSubscriber } from './exchange-events.ts';
 
-/** A subscriber that upserts the counters of every successful exchange. */
-export function createUsageRecorder(db: Queryable, clock: Clock): ExchangeSubscriber {
-  return async (e) => {
-    if (e.status < 200 || e.status >= 300) return;
-    await addUsage(db, {
-      userId: e.userId,
-      day: clock.now().toISOString().slice(0, 10),
-      model: (e.model ?? 'unknown').slice(0, 200),
-      inputTokens: e.usage?.inputTokens ?? null,
-      outputTokens: e.usage?.outputTokens ?? null,
+export interface UsageRecorder {
+  readonly subscriber: ExchangeSubscriber;
+  /** writes every pending counter */
+  flush(): Promise<void>;
+  /** stops the timer and flushes */
+  close(): Promise<void>;
+}
+
+interface Pending { userId: string; day: string; model: string; requests: number; inputTokens: number; outputTokens: number; withoutUsage: number }
+
+/** Buffers usage counters and flushes them periodically. */
+export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger, intervalMs = 1000): UsageRecorder {
+  let pending = new Map<string, Pending>();
+  let flushing: Promise<void> = Promise.resolve();
+
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(async () => {
+      if (pending.size === 0) return;
+      const batch = pending;
+      pending = new Map();
+      for (const p of batch.values()) {
+        try {
+          await addUsage(db, p);
+        } catch (e) {
+          logger.warn({ event: 'usage.flush_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } });
+        }
+      }
     });
+    return flushing;
+  };
+  const timer = setInterval(() => { void flush(); }, intervalMs);
+  timer.unref();
+
+  return {
+    subscriber(e) {
+      if (e.status < 200 || e.status >= 300) return;
+      const day = clock.now().toISOString().slice(0, 10);
+      const model = (e.model ?? 'unknown').slice(0, 200);
+      const key = `${e.userId}\u0000${day}\u0000${model}`;
+      let p = pending.get(key);
+      if (!p) {
+        p = { userId: e.userId, day, model, requests: 0, inputTokens: 0, outputTokens: 0, withoutUsage: 0 };
+        pending.set(key, p);
+      }
+      p.requests += 1;
+      if (e.usage) {
+        p.inputTokens += e.usage.inputTokens;
+        p.outputTokens += e.usage.outputTokens;
+      } else {
+        p.withoutUsage += 1;
+      }
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flush();
+    },
   };
 }

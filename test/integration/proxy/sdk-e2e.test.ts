@@ -10,12 +10,13 @@ describe('proxy: end to end with the openai SDK', () => {
   let fake: FakeUpstream;
   let t: TestApp;
   let client: OpenAI;
+  let key: string;
 
   before(async () => {
     await resetDatabase();
     fake = await startFakeUpstream();
     t = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-upstream-server-key' });
-    const { key } = await t.userWithKey();
+    key = (await t.userWithKey()).key;
     client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: key, maxRetries: 0 });
   });
   after(async () => { await t.close(); await fake.close(); });
@@ -38,7 +39,7 @@ describe('proxy: end to end with the openai SDK', () => {
     const res = await client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi there' }] });
     expect(res.choices[0]!.message.content).to.contain('You said: hi there');
     expect(res.id).to.match(/^chatcmpl_/);
-    const usage = await (await t.request('/v1/users/me/usage', { key: client.apiKey })).json();
+    const usage = await (await t.request('/v1/users/me/usage', { key })).json();
     expect(usage.data[0]).to.include({ model: 'fake-model', requests: 1, input_tokens: 11, output_tokens: 7 });
   });
 
@@ -58,7 +59,7 @@ describe('proxy: end to end with the openai SDK', () => {
     expect(msgs.data).to.have.length(1);
     await client.chat.completions.update(c.id, { metadata: { tag: 'x' } });
     await client.chat.completions.delete(c.id);
-    const res = await t.request(`/v1/chat/completions/${c.id}`, { key: client.apiKey });
+    const res = await t.request(`/v1/chat/completions/${c.id}`, { key });
     expect(res.status).to.equal(404);
   });
 
@@ -78,7 +79,7 @@ describe('proxy: end to end with the openai SDK', () => {
     expect(text).to.equal('Hello from the fake upstream. You said: second');
     expect(createdId).to.match(/^resp_/);
 
-    const resumed = await t.request(`/v1/responses/${createdId}?stream=true&starting_after=3`, { key: client.apiKey });
+    const resumed = await t.request(`/v1/responses/${createdId}?stream=true&starting_after=3`, { key });
     expect(resumed.headers.get('content-type')).to.contain('text/event-stream');
     const body = await resumed.text();
     expect(body).to.not.contain('response.created');
@@ -86,7 +87,7 @@ describe('proxy: end to end with the openai SDK', () => {
 
     expect((await client.responses.cancel(createdId)).status).to.equal('cancelled');
     await client.responses.delete(createdId);
-    expect((await t.request(`/v1/responses/${createdId}`, { key: client.apiKey })).status).to.equal(404);
+    expect((await t.request(`/v1/responses/${createdId}`, { key })).status).to.equal(404);
   });
 
   it('background response returns an id the owner can poll', async () => {
@@ -111,7 +112,7 @@ describe('proxy: end to end with the openai SDK', () => {
     await client.conversations.update(conv.id, { metadata: { topic: 'x' } });
     expect((await client.conversations.retrieve(conv.id)).metadata).to.deep.equal({ topic: 'x' });
     await client.conversations.delete(conv.id);
-    expect((await t.request(`/v1/conversations/${conv.id}`, { key: client.apiKey })).status).to.equal(404);
+    expect((await t.request(`/v1/conversations/${conv.id}`, { key })).status).to.equal(404);
   });
 
   it('lists the caller\'s own conversations newest first with cursor pagination', async () => {
