@@ -60,6 +60,8 @@ export interface Config {
     readonly sessionIdleMs: number;
     readonly sessionAbsoluteMs: number;
     readonly sessionsPerUser: number;
+    /** requests per minute per client IP on /v1/auth/* */
+    readonly authRatePerMinute: number;
   };
   readonly attestation: {
     readonly mode: AttestationMode;
@@ -205,6 +207,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       sessionIdleMs: r.int('SESSION_IDLE_HOURS', 8, 1, 24 * 365) * 3_600_000,
       sessionAbsoluteMs: r.int('SESSION_ABSOLUTE_DAYS', 30, 1, 365) * 86_400_000,
       sessionsPerUser: r.int('SESSIONS_PER_USER', 10, 1, 1000),
+      authRatePerMinute: r.int('AUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
     },
     attestation: {
       mode: attestationMode,

@@ -4,7 +4,7 @@ import { query } from '../db/pool.ts';
 
 export interface UserRow {
   id: string;
-  email: string;
+  email: string | null;
   email_verified: boolean;
   display_name: string | null;
   is_admin: boolean;
@@ -16,7 +16,7 @@ export interface UserRow {
 const COLUMNS = 'id, email, email_verified, display_name, is_admin, disabled_at, created_at, last_active_at';
 
 /** Inserts a user; a duplicate email raises a `conflict` AppError. */
-export async function insertUser(db: Queryable, u: { id: string; email: string; emailVerified: boolean; displayName: string | null; isAdmin: boolean; now: Date }): Promise<UserRow> {
+export async function insertUser(db: Queryable, u: { id: string; email: string | null; emailVerified: boolean; displayName: string | null; isAdmin: boolean; now: Date }): Promise<UserRow> {
   const res = await query<UserRow>(db,
     `insert into users (id, email, email_verified, display_name, is_admin, created_at)
      values ($1, $2, $3, $4, $5, $6) returning ${COLUMNS}`,
@@ -39,5 +39,40 @@ export async function findUserById(db: Queryable, id: string): Promise<UserRow |
 /** Sets the admin flag; returns whether a user was changed. */
 export async function setAdmin(db: Queryable, id: string, isAdmin: boolean): Promise<boolean> {
   const res = await query(db, 'update users set is_admin = $2 where id = $1', [id, isAdmin]);
+  return res.rowCount === 1;
+}
+
+/** Sets the display name; returns the updated user or null. */
+export async function updateDisplayName(db: Queryable, id: string, displayName: string | null): Promise<UserRow | null> {
+  const res = await query<UserRow>(db, `update users set display_name = $2 where id = $1 returning ${COLUMNS}`, [id, displayName]);
+  return res.rows[0] ?? null;
+}
+
+/** Sets the email (verified, from a provider) of a user that has none yet. */
+export async function setVerifiedEmailIfMissing(db: Queryable, id: string, email: string): Promise<void> {
+  await query(db, 'update users set email = $2, email_verified = true where id = $1 and email is null', [id, email]);
+}
+
+/** Records sign-in activity. */
+export async function touchUserActive(db: Queryable, id: string, now: Date): Promise<void> {
+  await query(db, 'update users set last_active_at = $2 where id = $1', [id, now]);
+}
+
+/** The sealed settings blob of a user, or null. */
+export async function findSealedSettings(db: Queryable, userId: string): Promise<Buffer | null> {
+  const res = await query<{ sealed: Buffer }>(db, 'select sealed from user_settings where user_id = $1', [userId]);
+  return res.rows[0]?.sealed ?? null;
+}
+
+/** Stores a user's sealed settings blob. */
+export async function upsertSealedSettings(db: Queryable, userId: string, sealed: Buffer, now: Date): Promise<void> {
+  await query(db,
+    `insert into user_settings (user_id, sealed, updated_at) values ($1, $2, $3)
+     on conflict (user_id) do update set sealed = excluded.sealed, updated_at = excluded.updated_at`, [userId, sealed, now]);
+}
+
+/** Deletes a user; every owned row goes with it (foreign keys cascade). */
+export async function deleteUser(db: Queryable, id: string): Promise<boolean> {
+  const res = await query(db, 'delete from users where id = $1', [id]);
   return res.rowCount === 1;
 }

@@ -1,0 +1,64 @@
+// /v1/auth/*: which sign-in methods exist, passkey sign-up and sign-in, logout. OAuth
+// providers mount their own routes under the same prefix. Every route here is rate limited
+// per client IP.
+import Router from '@koa/router';
+import type { Queryable } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import type { AppState } from '../http/context.ts';
+import { jsonBody } from '../http/body.ts';
+import { authRateLimit } from './rate-limit.ts';
+import type { PasskeyService } from './passkeys.ts';
+import type { SessionCookie } from './session-cookie.ts';
+import type { SessionService } from './sessions.ts';
+import type { CompleteSignIn } from './sign-in.ts';
+
+export interface AuthRouterDeps {
+  readonly db: Queryable;
+  readonly clock: Clock;
+  readonly ratePerMinute: number;
+  readonly providers: { google: boolean; github: boolean; password: boolean };
+  readonly passkeys: PasskeyService;
+  readonly sessions: SessionService;
+  readonly cookie: SessionCookie;
+  readonly completeSignIn: CompleteSignIn;
+}
+
+const SMALL_BODY = jsonBody({ limitBytes: 64 * 1024, optional: true });
+
+/** The /v1/auth router. */
+export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/v1/auth' });
+  router.use(authRateLimit(deps.db, deps.clock, deps.ratePerMinute));
+
+  router.get('/providers', (ctx) => {
+    ctx.body = { ...deps.providers, passkey: true };
+  });
+
+  router.post('/logout', SMALL_BODY, async (ctx) => {
+    const token = deps.cookie.read(ctx);
+    if (token) await deps.sessions.revokeToken(token);
+    deps.cookie.clear(ctx);
+    ctx.status = 204;
+  });
+
+  router.post('/passkey/register/options', SMALL_BODY, async (ctx) => {
+    const body = (ctx.state.json ?? {}) as { display_name?: unknown };
+    ctx.set('cache-control', 'no-store');
+    ctx.body = await deps.passkeys.signUpOptions(body.display_name ?? null);
+  });
+  router.post('/passkey/register/verify', SMALL_BODY, async (ctx) => {
+    const userId = await deps.passkeys.signUpVerify((ctx.state.json as { response?: unknown } | undefined)?.response);
+    await deps.completeSignIn(ctx, userId, 'passkey');
+    ctx.body = { object: 'session', user_id: userId };
+  });
+  router.post('/passkey/login/options', SMALL_BODY, async (ctx) => {
+    ctx.set('cache-control', 'no-store');
+    ctx.body = await deps.passkeys.signInOptions();
+  });
+  router.post('/passkey/login/verify', SMALL_BODY, async (ctx) => {
+    const userId = await deps.passkeys.signInVerify((ctx.state.json as { response?: unknown } | undefined)?.response);
+    await deps.completeSignIn(ctx, userId, 'passkey');
+    ctx.body = { object: 'session', user_id: userId };
+  });
+  return router;
+}

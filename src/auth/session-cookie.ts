@@ -1,0 +1,37 @@
+// The session cookie. `__Host-` (Secure, Path=/, no Domain) when PUBLIC_URL is https; a plain
+// name without Secure for http://localhost use. Written by hand because Koa's cookies refuse
+// Secure cookies on the plain-http hop behind a TLS-terminating proxy.
+import type { AppContext } from '../http/context.ts';
+
+export interface SessionCookie {
+  readonly name: string;
+  read(ctx: AppContext): string | null;
+  set(ctx: AppContext, token: string): void;
+  clear(ctx: AppContext): void;
+}
+
+/** Cookie handling for a given public URL and session lifetime. */
+export function sessionCookie(publicUrl: URL, maxAgeMs: number): SessionCookie {
+  const secure = publicUrl.protocol === 'https:';
+  const name = secure ? '__Host-cloister_session' : 'cloister_session';
+  const attrs = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return {
+    name,
+    read(ctx) {
+      const header = ctx.get('cookie');
+      if (!header) return null;
+      for (const part of header.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || null;
+      }
+      return null;
+    },
+    set(ctx, token) {
+      ctx.append('set-cookie', `${name}=${token}; Max-Age=${Math.floor(maxAgeMs / 1000)}; ${attrs}`);
+      ctx.set('cache-control', 'no-store');
+    },
+    clear(ctx) {
+      ctx.append('set-cookie', `${name}=; Max-Age=0; ${attrs}`);
+    },
+  };
+}

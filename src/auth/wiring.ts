@@ -1,0 +1,60 @@
+// Builds everything sign-in needs from the app's services, so app.ts wires it in a few lines:
+// the session authenticator, the CSRF middleware, and the /v1/auth, /login and
+// /v1/users/me routers' dependencies.
+import type Router from '@koa/router';
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Authenticator } from '../http/authenticate.ts';
+import type { AppMiddleware, AppState } from '../http/context.ts';
+import { csrfProtection } from '../http/csrf.ts';
+import type { ApiKeyService } from './api-keys.ts';
+import { createSessionService, type SessionService } from './sessions.ts';
+import { sessionCookie, type SessionCookie } from './session-cookie.ts';
+import { sessionAuthenticator } from './session-authenticator.ts';
+import { createPasskeyService, type PasskeyService } from './passkeys.ts';
+import { sealingKeyFromSecret, type SealingKey } from './sealing.ts';
+import { signInCompleter } from './sign-in.ts';
+import { createAuthRouter } from './routes.ts';
+import { createLoginPageRouter } from './login-page.ts';
+import { createAccountService, type AccountService, type DeleteUserConversations } from '../users/account.ts';
+
+export interface SignIn {
+  readonly authenticator: Authenticator;
+  readonly csrf: AppMiddleware;
+  readonly cookie: SessionCookie;
+  readonly sessions: SessionService;
+  readonly passkeys: PasskeyService;
+  readonly account: AccountService;
+  readonly sealing: SealingKey;
+  /** /v1/auth/* and /login */
+  readonly routers: Array<Router<AppState>>;
+}
+
+/** Wires sessions, passkeys, OAuth providers and account self-service. */
+export function createSignIn(deps: {
+  config: Config; db: Pool; clock: Clock; logger: Logger; apiKeys: ApiKeyService; sessionSecret: Uint8Array;
+  deleteUserConversations: DeleteUserConversations;
+}): SignIn {
+  const { config, db, clock, logger } = deps;
+  const publicUrl = config.server.publicUrl;
+  const cookie = sessionCookie(publicUrl, config.auth.sessionAbsoluteMs);
+  const sessions = createSessionService(db, clock, { idleMs: config.auth.sessionIdleMs, absoluteMs: config.auth.sessionAbsoluteMs, perUser: config.auth.sessionsPerUser });
+  const passkeys = createPasskeyService({ pool: db, clock, publicUrl });
+  const sealing = sealingKeyFromSecret(deps.sessionSecret);
+  const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserConversations: deps.deleteUserConversations });
+  const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails });
+  const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);
+  const authRouter = createAuthRouter({
+    db, clock, ratePerMinute: config.auth.authRatePerMinute,
+    providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
+    passkeys, sessions, cookie, completeSignIn,
+  });
+  return {
+    authenticator: sessionAuthenticator(cookie, sessions),
+    csrf: csrfProtection({ allowedOrigins, cookieName: cookie.name }),
+    cookie, sessions, passkeys, account, sealing,
+    routers: [authRouter, createLoginPageRouter()],
+  };
+}
