@@ -1,0 +1,124 @@
+// Types of the auditor's verification library: the report it reads (Cloister's
+// GET /v1/attestation/report body), its options, and the checks it returns.
+
+/** Stable check ids, in the order they are reported. */
+export const CHECK_IDS = [
+  'quote.parse',
+  'quote.signature',
+  'quote.qe_report',
+  'quote.pck_chain',
+  'quote.tcb',
+  'report_data.binding',
+  'report_data.nonce',
+  'event_log.replay',
+  'app_compose.hash',
+  'app_compose.mrconfigid',
+  'app_compose.images_pinned',
+  'signature.response',
+  'simulated',
+] as const;
+
+export type CheckId = (typeof CHECK_IDS)[number];
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+/** One check's outcome; a failed `required` check makes the verdict fail. */
+export interface Check {
+  id: CheckId;
+  status: CheckStatus;
+  detail: string;
+  required: boolean;
+}
+
+/** The verdict: ok when no required check failed. */
+export interface VerifyResult {
+  ok: boolean;
+  checks: Check[];
+  /** TCB status from collateral (e.g. "UpToDate"), when evaluated. */
+  tcbStatus?: string;
+}
+
+/** dstack Info as carried in the report (only the fields the verifier reads are typed). */
+export interface DstackInfo {
+  app_id?: string;
+  instance_id?: string;
+  compose_hash?: string;
+  os_image_hash?: string;
+  key_provider_info?: string;
+  tcb_info?: {
+    mrtd?: string;
+    rtmr0?: string;
+    rtmr1?: string;
+    rtmr2?: string;
+    rtmr3?: string;
+    app_compose?: string;
+    [k: string]: unknown;
+  } | string;
+  [k: string]: unknown;
+}
+
+/** Cloister's own attestation (`gateway_attestation`). */
+export interface GatewayAttestation {
+  signing_address: string;
+  signing_algo: 'ecdsa' | 'ed25519' | string;
+  request_nonce?: string;
+  report_data?: string;
+  tls_cert_fingerprint?: string | null;
+  intel_quote: string;
+  event_log?: unknown;
+  vm_config?: unknown;
+  info?: DstackInfo;
+  build?: unknown;
+  simulated?: boolean;
+}
+
+/** The body of GET /v1/attestation/report. */
+export interface AttestationReport {
+  gateway_attestation: GatewayAttestation;
+  model_attestations?: unknown;
+  upstream_error?: string;
+}
+
+/** Collateral in dcap-qvl's JSON shape (as served by a PCCS, hex for DER CRLs). */
+export interface Collateral {
+  pck_crl_issuer_chain: string;
+  root_ca_crl: string;
+  pck_crl: string;
+  tcb_info_issuer_chain: string;
+  tcb_info: string;
+  tcb_info_signature: string;
+  qe_identity_issuer_chain: string;
+  qe_identity: string;
+  qe_identity_signature: string;
+}
+
+/** What GET /v1/signature/{id} returns. */
+export interface ResponseSignature {
+  text: string;
+  signature: string;
+  signing_address: string;
+  signing_algo: string;
+}
+
+/** Options of verifyReport. */
+export interface VerifyOptions {
+  /** The nonce the auditor sent (64 hex); without it freshness is not checked. */
+  nonce?: string;
+  /** Trusted root certificates (DER); default: the pinned Intel SGX Root CA. */
+  trustedRoots?: Uint8Array[];
+  /** Collateral for quote.tcb; without it that check is skipped. */
+  collateral?: Collateral;
+  /** Time at which certificates, CRLs and collateral are evaluated (default: now). */
+  at?: Date;
+  /** The app-compose the auditor expects (exact text) … */
+  appCompose?: string;
+  /** … or its sha256 (hex). */
+  composeHash?: string;
+  /** An image digest (`sha256:…` or `name@sha256:…`) that must be among the compose's images. */
+  imageDigest?: string;
+  /** Accept a report that says `simulated: true` (and its simulated root CA). */
+  allowSimulated?: boolean;
+  /** A response signature and the exact bytes the client sent and received. */
+  responseSignature?: ResponseSignature;
+  requestBytes?: Uint8Array;
+  responseBytes?: Uint8Array;
+}
