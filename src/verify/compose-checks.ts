@@ -27,24 +27,26 @@ export function checkComposeHash(replay: RtmrReplay | undefined, g: GatewayAttes
   if (!replay) return { check: fail('app_compose.hash', 'event log did not replay, so its compose-hash event is not evidence') };
   const eventHash = bootEventPayload(replay, 'compose-hash');
   if (eventHash === null) return { check: fail('app_compose.hash', 'no compose-hash boot event in the event log') };
+  // MRCONFIGID is compared with the measured hash whatever the other comparisons say.
+  const result = (check: Check): { check: Check; composeHash: string } => ({ check, composeHash: eventHash });
   const appCompose = tcbInfoOf(g)?.['app_compose'];
-  if (typeof appCompose !== 'string') return { check: fail('app_compose.hash', 'report has no info.tcb_info.app_compose') };
+  if (typeof appCompose !== 'string') return result(fail('app_compose.hash', 'report has no info.tcb_info.app_compose'));
   const shown = bytesToHex(sha256(utf8(appCompose)));
-  if (shown !== eventHash) return { check: fail('app_compose.hash', `sha256(info.tcb_info.app_compose) = ${shown}, but the measured compose-hash is ${eventHash}`) };
+  if (shown !== eventHash) return result(fail('app_compose.hash', `sha256(info.tcb_info.app_compose) = ${shown}, but the measured compose-hash is ${eventHash}`));
   const infoHash = g.info?.compose_hash;
-  if (typeof infoHash === 'string' && infoHash.toLowerCase() !== eventHash) return { check: fail('app_compose.hash', `info.compose_hash ${infoHash} differs from the measured ${eventHash}`) };
+  if (typeof infoHash === 'string' && infoHash.toLowerCase() !== eventHash) return result(fail('app_compose.hash', `info.compose_hash ${infoHash} differs from the measured ${eventHash}`));
   const extra: string[] = [];
   if (opts.appCompose !== undefined) {
     const want = bytesToHex(sha256(utf8(opts.appCompose)));
-    if (want !== eventHash) return { check: fail('app_compose.hash', `your app-compose hashes to ${want}, the measured one is ${eventHash}`) };
+    if (want !== eventHash) return result(fail('app_compose.hash', `your app-compose hashes to ${want}, the measured one is ${eventHash}`));
     extra.push('equals your app-compose');
   }
   if (opts.composeHash !== undefined) {
     const want = opts.composeHash.replace(/^0x/, '').toLowerCase();
-    if (want !== eventHash) return { check: fail('app_compose.hash', `expected compose hash ${want}, measured ${eventHash}`) };
+    if (want !== eventHash) return result(fail('app_compose.hash', `expected compose hash ${want}, measured ${eventHash}`));
     extra.push('equals your compose hash');
   }
-  return { check: pass('app_compose.hash', `compose-hash ${eventHash} = sha256(app_compose)${extra.length ? `; ${extra.join(', ')}` : ''}`), composeHash: eventHash };
+  return result(pass('app_compose.hash', `compose-hash ${eventHash} = sha256(app_compose)${extra.length ? `; ${extra.join(', ')}` : ''}`));
 }
 
 /** app_compose.mrconfigid: MRCONFIGID = 01 ‖ compose hash ‖ zeros; skipped when all zero (older dstack). */
