@@ -11,9 +11,17 @@ import type { PasskeyService } from './passkeys.ts';
 import type { SessionCookie } from './session-cookie.ts';
 import type { SessionService } from './sessions.ts';
 import type { CompleteSignIn } from './sign-in.ts';
+import type { OAuthProvider } from './oauth-providers.ts';
+import type { OAuthTransactions } from './oauth-transaction.ts';
+import { addOAuthRoutes } from './oauth-routes.ts';
+import type { Pool } from '../db/pool.ts';
 
 export interface AuthRouterDeps {
-  readonly db: Queryable;
+  readonly db: Queryable & Pool;
+  readonly publicUrl: URL;
+  readonly allowedOrigins: readonly string[];
+  readonly oauth: readonly OAuthProvider[];
+  readonly transactions: OAuthTransactions;
   readonly clock: Clock;
   readonly ratePerMinute: number;
   readonly providers: { google: boolean; github: boolean; password: boolean };
@@ -60,5 +68,6 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
     await deps.completeSignIn(ctx, userId, 'passkey');
     ctx.body = { object: 'session', user_id: userId };
   });
+  for (const provider of deps.oauth) addOAuthRoutes(router, provider, deps);
   return router;
 }

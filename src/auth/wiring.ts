@@ -1,6 +1,7 @@
 // Builds everything sign-in needs from the app's services, so app.ts wires it in a few lines:
 // the session authenticator, the CSRF middleware, and the /v1/auth, /login and
 // /v1/users/me routers' dependencies.
+import { hkdfSync } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
@@ -14,7 +15,9 @@ import { createSessionService, type SessionService } from './sessions.ts';
 import { sessionCookie, type SessionCookie } from './session-cookie.ts';
 import { sessionAuthenticator } from './session-authenticator.ts';
 import { createPasskeyService, type PasskeyService } from './passkeys.ts';
-import { sealingKeyFromSecret, type SealingKey } from './sealing.ts';
+import { sealingKeyFromBytes, sealingKeyFromSecret, type SealingKey } from './sealing.ts';
+import { createOAuthTransactions } from './oauth-transaction.ts';
+import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
 import { signInCompleter } from './sign-in.ts';
 import { createAuthRouter } from './routes.ts';
 import { createLoginPageRouter } from './login-page.ts';
@@ -46,7 +49,14 @@ export function createSignIn(deps: {
   const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserConversations: deps.deleteUserConversations });
   const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails });
   const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);
+  const oauth: OAuthProvider[] = [];
+  if (config.auth.google) oauth.push(googleProvider(config.auth.google));
+  if (config.auth.github) oauth.push(githubProvider(config.auth.github));
+  // A key of its own, so a transaction cookie can never be opened as settings or vice versa.
+  const transactionKey = sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', deps.sessionSecret, 'cloister', 'cloister/sealing/oauth-transaction', 32)));
+  const transactions = createOAuthTransactions({ db, clock, sealing: transactionKey, secure: publicUrl.protocol === 'https:' });
   const authRouter = createAuthRouter({
+    publicUrl, allowedOrigins: config.server.allowedOrigins, oauth, transactions,
     db, clock, ratePerMinute: config.auth.authRatePerMinute,
     providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
     passkeys, sessions, cookie, completeSignIn,

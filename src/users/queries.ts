@@ -50,7 +50,8 @@ export async function updateDisplayName(db: Queryable, id: string, displayName: 
 
 /** Sets the email (verified, from a provider) of a user that has none yet. */
 export async function setVerifiedEmailIfMissing(db: Queryable, id: string, email: string): Promise<void> {
-  await query(db, 'update users set email = $2, email_verified = true where id = $1 and email is null', [id, email]);
+  await query(db, `update users set email = $2, email_verified = true
+     where id = $1 and email is null and not exists (select 1 from users where lower(email) = lower($2))`, [id, email]);
 }
 
 /** Records sign-in activity. */

@@ -1,0 +1,49 @@
+// GET /v1/auth/{provider}?return_to=… → 302 to the provider; GET /v1/auth/{provider}/callback
+// → session cookie + 302 to return_to. Codes and tokens never reach a URL we emit or a log.
+import type Router from '@koa/router';
+import * as client from 'openid-client';
+import type { Pool } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import { AppError } from '../errors.ts';
+import type { AppState } from '../http/context.ts';
+import type { OAuthProvider } from './oauth-providers.ts';
+import type { OAuthTransactions } from './oauth-transaction.ts';
+import { resolveIdentity } from './oauth-accounts.ts';
+import { safeReturnTo } from './return-to.ts';
+import type { SessionCookie } from './session-cookie.ts';
+import type { SessionService } from './sessions.ts';
+import type { CompleteSignIn } from './sign-in.ts';
+
+/** Adds the redirect and callback routes of `provider` to the /v1/auth router. */
+export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider, deps: {
+  db: Pool; clock: Clock; publicUrl: URL; allowedOrigins: readonly string[]; transactions: OAuthTransactions;
+  cookie: SessionCookie; sessions: SessionService; completeSignIn: CompleteSignIn;
+}): void {
+  const redirectUri = new URL(`/v1/auth/${provider.name}/callback`, deps.publicUrl).href;
+
+  router.get(`/${provider.name}`, async (ctx) => {
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const verifier = client.randomPKCECodeVerifier();
+    const url = await provider.authorizationUrl({ redirectUri, state, nonce, codeChallenge: await client.calculatePKCECodeChallenge(verifier) });
+    const returnTo = safeReturnTo(ctx.query.return_to, deps.publicUrl, deps.allowedOrigins);
+    await deps.transactions.begin(ctx, { provider: provider.name, state, nonce, verifier, returnTo });
+    ctx.set('cache-control', 'no-store');
+    ctx.redirect(url.href);
+  });
+
+  router.get(`/${provider.name}/callback`, async (ctx) => {
+    ctx.set('cache-control', 'no-store');
+    const tx = await deps.transactions.finish(ctx, provider.name);
+    if (typeof ctx.query.error === 'string') throw new AppError('invalid_request', 'Sign-in was cancelled or refused at the provider.');
+    // The URL the provider redirected to, as the provider saw it (PUBLIC_URL, not our socket).
+    const callbackUrl = new URL(redirectUri);
+    callbackUrl.search = ctx.querystring;
+    const identity = await provider.identify(callbackUrl, tx);
+    const token = deps.cookie.read(ctx);
+    const signedIn = token ? await deps.sessions.authenticate(token) : null;
+    const userId = await resolveIdentity(deps.db, deps.clock, identity, signedIn?.userId ?? null);
+    await deps.completeSignIn(ctx, userId, provider.name);
+    ctx.redirect(tx.returnTo);
+  });
+}
