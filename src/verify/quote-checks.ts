@@ -1,12 +1,12 @@
 // Checks on the quote itself: it parses as TDX, the attestation key signed it, the QE (signed
 // by the PCK key) vouches for the attestation key, and the PCK chain ends at a trusted root.
-import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes, hexToBytes, isAllZero } from '../tdx/bytes.ts';
 import { INTEL_QE_VENDOR_ID, TEE_TYPE_TDX, ATT_KEY_TYPE_ECDSA_P256 } from '../tdx/quote-layout.ts';
 import { parseQuote, type TdxQuote } from '../tdx/quote-parse.ts';
 import { errorText, fail, pass } from './check.ts';
 import { parsePemChain, verifyChain, signedBy } from './pck-chain.ts';
+import { verifyP256 } from './p256.ts';
 import type { x509 } from './x509.ts';
 import type { Check } from './types.ts';
 
@@ -33,16 +33,10 @@ export function checkQuoteParse(quoteHex: unknown): { check: Check; quote?: TdxQ
 }
 
 /** quote.signature: ECDSA P-256 over header ‖ body by the attestation key in the quote. */
-export function checkQuoteSignature(q: TdxQuote): Check {
+export async function checkQuoteSignature(q: TdxQuote): Promise<Check> {
   const pub = concatBytes(Uint8Array.of(4), q.attestationKey);
-  let ok: boolean;
-  try {
-    // Intel's QE does not normalise s, so high-S signatures are valid here.
-    ok = p256.verify(q.signature, q.signedBytes, pub, { lowS: false });
-  } catch (e) {
-    return fail('quote.signature', `attestation key or signature is malformed: ${errorText(e)}`);
-  }
-  return ok
+  // Intel's QE does not normalise s, so high-S signatures are valid here (WebCrypto accepts them).
+  return (await verifyP256(q.signature, q.signedBytes, pub))
     ? pass('quote.signature', `header and TD report (${q.signedBytes.length} bytes) signed by the attestation key`)
     : fail('quote.signature', 'quote signature does not verify with the attestation key');
 }
@@ -58,12 +52,7 @@ export async function checkQeReport(q: TdxQuote, pckLeaf: Cert | undefined): Pro
   const spki = new Uint8Array(pckLeaf.publicKey.rawData);
   // The PCK key is an uncompressed P-256 point at the end of the SubjectPublicKeyInfo.
   const pub = spki.subarray(spki.length - 65);
-  let ok: boolean;
-  try {
-    ok = pub[0] === 4 && p256.verify(q.qeReportSignature, q.qeReport, pub, { lowS: false });
-  } catch {
-    ok = false;
-  }
+  const ok = await verifyP256(q.qeReportSignature, q.qeReport, pub);
   return ok
     ? pass('quote.qe_report', `QE report (ISV SVN ${q.qeReportParsed.isvSvn}) signed by the PCK key and binds the attestation key`)
     : fail('quote.qe_report', 'QE report signature does not verify with the PCK certificate key');

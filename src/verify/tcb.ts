@@ -7,12 +7,12 @@
 // validity"); the QE identity must satisfy at <= nextUpdate; CRLs must be issued (thisUpdate
 // <= at). A CRL past its nextUpdate is reported in the detail but, as in dcap-qvl, does not fail
 // the check: Intel re-issues CRLs on a schedule that does not line up with the TCB info's.
-import { p256 } from '@noble/curves/nist.js';
 import { hexToBytes, utf8 } from '../tdx/bytes.ts';
 import type { TdxQuote } from '../tdx/quote-parse.ts';
 import { errorText, fail, pass, skip } from './check.ts';
 import { parsePemChain, verifyChain } from './pck-chain.ts';
 import { readPckExtensions } from './pck-extensions.ts';
+import { verifyP256 } from './p256.ts';
 import { matchTcb, type QeIdentity, type TdxTcbInfo } from './tcb-levels.ts';
 import { x509 } from './x509.ts';
 import type { Check, Collateral } from './types.ts';
@@ -27,12 +27,26 @@ function rawP256Key(c: Cert): Uint8Array {
   return spki.subarray(spki.length - 65);
 }
 
-async function verifySignedJson(name: string, json: string, sigHex: string, chainPem: string, roots: Cert[], at: Date): Promise<Cert> {
-  const chain = parsePemChain(chainPem);
-  const r = await verifyChain(chain, roots, at);
-  if (!r.ok) throw new Error(`${name} issuer chain: ${r.detail}`);
-  const leaf = chain[0] as Cert;
-  const ok = p256.verify(hexToBytes(sigHex, `${name} signature`), utf8(json), rawP256Key(leaf), { lowS: false });
+/** Chains already verified during one checkTcb call (TCB info and QE identity share one). */
+type ChainCache = Map<string, Promise<Cert>>;
+
+function verifiedLeaf(name: string, chainPem: string, roots: Cert[], at: Date, cache: ChainCache): Promise<Cert> {
+  let p = cache.get(chainPem);
+  if (!p) {
+    p = (async () => {
+      const chain = parsePemChain(chainPem);
+      const r = await verifyChain(chain, roots, at);
+      if (!r.ok) throw new Error(`${name} issuer chain: ${r.detail}`);
+      return chain[0] as Cert;
+    })();
+    cache.set(chainPem, p);
+  }
+  return p;
+}
+
+async function verifySignedJson(name: string, json: string, sigHex: string, chainPem: string, roots: Cert[], at: Date, cache: ChainCache): Promise<Cert> {
+  const leaf = await verifiedLeaf(name, chainPem, roots, at, cache);
+  const ok = await verifyP256(hexToBytes(sigHex, `${name} signature`), utf8(json), rawP256Key(leaf));
   if (!ok) throw new Error(`${name} signature does not verify with "${leaf.subject}"`);
   return leaf;
 }
@@ -62,8 +76,9 @@ export async function checkTcb(q: TdxQuote, pckChain: Cert[] | undefined, collat
   try {
     const tcbInfoBody = JSON.parse(collateral.tcb_info) as TdxTcbInfo;
     const qeIdentity = JSON.parse(collateral.qe_identity) as QeIdentity;
-    const tcbSigner = await verifySignedJson('TCB info', collateral.tcb_info, collateral.tcb_info_signature, collateral.tcb_info_issuer_chain, roots, at);
-    await verifySignedJson('QE identity', collateral.qe_identity, collateral.qe_identity_signature, collateral.qe_identity_issuer_chain, roots, at);
+    const cache: ChainCache = new Map();
+    const tcbSigner = await verifySignedJson('TCB info', collateral.tcb_info, collateral.tcb_info_signature, collateral.tcb_info_issuer_chain, roots, at, cache);
+    await verifySignedJson('QE identity', collateral.qe_identity, collateral.qe_identity_signature, collateral.qe_identity_issuer_chain, roots, at, cache);
 
     const issue = date(tcbInfoBody.issueDate, 'TCB info issueDate');
     const next = date(tcbInfoBody.nextUpdate, 'TCB info nextUpdate');
@@ -77,10 +92,8 @@ export async function checkTcb(q: TdxQuote, pckChain: Cert[] | undefined, collat
     const root = roots.find((r) => r.subject === pckCa.issuer);
     if (!root) throw new Error(`no trusted root named "${pckCa.issuer}" for the root CA CRL`);
     await checkCrl('root CA CRL', collateral.root_ca_crl, root, [pckCa, tcbSigner], at, notes);
-    const crlChain = parsePemChain(collateral.pck_crl_issuer_chain);
-    const crlChainResult = await verifyChain(crlChain, roots, at);
-    if (!crlChainResult.ok) throw new Error(`PCK CRL issuer chain: ${crlChainResult.detail}`);
-    await checkCrl('PCK CRL', collateral.pck_crl, crlChain[0] as Cert, [leaf], at, notes);
+    const crlIssuer = await verifiedLeaf('PCK CRL', collateral.pck_crl_issuer_chain, roots, at, cache);
+    await checkCrl('PCK CRL', collateral.pck_crl, crlIssuer, [leaf], at, notes);
 
     const m = matchTcb(tcbInfoBody, qeIdentity, readPckExtensions(leaf), q.body, q.qeReportParsed);
     if (!m.ok) return { check: fail('quote.tcb', m.detail) };

@@ -61,7 +61,7 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
   put(parsed.check);
   const q: TdxQuote | undefined = parsed.quote;
   if (q) {
-    put(checkQuoteSignature(q));
+    put(await checkQuoteSignature(q));
     const chain = await checkPckChain(q, { roots, acceptOwnRoot: options.allowSimulated === true && g.simulated === true, at });
     put(chain.check);
     put(await checkQeReport(q, chain.chain?.[0]));
