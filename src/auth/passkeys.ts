@@ -14,7 +14,7 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { insertUser } from '../users/queries.ts';
 import {
-  insertChallenge, consumeChallenge, findUserHandle, insertUserHandle, insertPasskey, findPasskey, listPasskeys,
+  insertChallenge, consumeChallenge, deleteExpiredChallenges, findUserHandle, insertUserHandle, insertPasskey, findPasskey, listPasskeys,
   markPasskeyUsed, type PasskeyRow,
 } from './passkey-queries.ts';
 
@@ -66,6 +66,7 @@ export function createPasskeyService(deps: { pool: Pool; clock: Clock; publicUrl
   const origin = deps.publicUrl.origin;
 
   async function remember(purpose: string, challenge: string, extra: { userId?: string; handle?: string; displayName?: string | null } = {}): Promise<void> {
+    await deleteExpiredChallenges(db, clock.now()); // housekeeping: abandoned ceremonies
     await insertChallenge(db, {
       id: randomUUID(), purpose, challenge, userId: extra.userId ?? null, pendingHandle: extra.handle ?? null,
       pendingDisplayName: extra.displayName ?? null, expiresAt: new Date(clock.now().getTime() + CHALLENGE_TTL_MS),

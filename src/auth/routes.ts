@@ -15,6 +15,7 @@ import type { OAuthProvider } from './oauth-providers.ts';
 import type { OAuthTransactions } from './oauth-transaction.ts';
 import { addOAuthRoutes } from './oauth-routes.ts';
 import type { Pool } from '../db/pool.ts';
+import type { PasswordService } from './passwords.ts';
 
 export interface AuthRouterDeps {
   readonly db: Queryable & Pool;
@@ -22,6 +23,8 @@ export interface AuthRouterDeps {
   readonly allowedOrigins: readonly string[];
   readonly oauth: readonly OAuthProvider[];
   readonly transactions: OAuthTransactions;
+  /** null unless AUTH_PASSWORD_ENABLED */
+  readonly passwords: PasswordService | null;
   readonly clock: Clock;
   readonly ratePerMinute: number;
   readonly providers: { google: boolean; github: boolean; password: boolean };
@@ -69,5 +72,21 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
     ctx.body = { object: 'session', user_id: userId };
   });
   for (const provider of deps.oauth) addOAuthRoutes(router, provider, deps);
+  const passwords = deps.passwords;
+  if (passwords) {
+    router.post('/password/signup', SMALL_BODY, async (ctx) => {
+      const b = (ctx.state.json ?? {}) as { email?: unknown; password?: unknown };
+      const userId = await passwords.signUp(b.email, b.password);
+      await deps.completeSignIn(ctx, userId, 'password');
+      ctx.status = 201;
+      ctx.body = { object: 'session', user_id: userId };
+    });
+    router.post('/password/login', SMALL_BODY, async (ctx) => {
+      const b = (ctx.state.json ?? {}) as { email?: unknown; password?: unknown };
+      const userId = await passwords.signIn(b.email, b.password);
+      await deps.completeSignIn(ctx, userId, 'password');
+      ctx.body = { object: 'session', user_id: userId };
+    });
+  }
   return router;
 }

@@ -17,6 +17,7 @@ import { sessionAuthenticator } from './session-authenticator.ts';
 import { createPasskeyService, type PasskeyService } from './passkeys.ts';
 import { sealingKeyFromBytes, sealingKeyFromSecret, type SealingKey } from './sealing.ts';
 import { createOAuthTransactions } from './oauth-transaction.ts';
+import { createPasswordService } from './passwords.ts';
 import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
 import { signInCompleter } from './sign-in.ts';
 import { createAuthRouter } from './routes.ts';
@@ -57,6 +58,7 @@ export function createSignIn(deps: {
   const transactions = createOAuthTransactions({ db, clock, sealing: transactionKey, secure: publicUrl.protocol === 'https:' });
   const authRouter = createAuthRouter({
     publicUrl, allowedOrigins: config.server.allowedOrigins, oauth, transactions,
+    passwords: config.auth.passwordEnabled ? createPasswordService(db, clock) : null,
     db, clock, ratePerMinute: config.auth.authRatePerMinute,
     providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
     passkeys, sessions, cookie, completeSignIn,
