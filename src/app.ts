@@ -23,7 +23,7 @@ import { AppError } from './errors.ts';
 import type { AppMiddleware, AppState } from './http/context.ts';
 import { createUsersRouter } from './users/routes.ts';
 import { createSignIn } from './auth/wiring.ts';
-import type { DeleteUserConversations } from './users/account.ts';
+import { upstreamConversationDeleter } from './users/delete-conversations.ts';
 import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts';
 import { createOwnership, type Ownership } from './conversations/ownership.ts';
@@ -126,7 +126,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const auth = requireUser(authenticators);
     const signIn = createSignIn({
       config, db: database.pool, clock: services.clock, logger, apiKeys, sessionSecret: services.sessionSecret,
-      deleteUserConversations: deleteUserConversationsNotWired,
+      deleteUserConversations: upstreamConversationDeleter({ db: database.pool, upstream: services.upstream, logger }),
     });
     authenticators.push(signIn.authenticator);
 
@@ -177,8 +177,3 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw e;
   }
 }
-
-// Account deletion deletes the user's conversations upstream through this; until the
-// conversations capability offers a bulk delete, nothing is deleted upstream (ownership rows
-// still go with the user).
-const deleteUserConversationsNotWired: DeleteUserConversations = async () => ({ failed: [] });
