@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { insertUser, findUserByEmail, setAdmin, type UserRow } from './queries.ts';
+import { revokeUserSessions } from '../auth/session-queries.ts';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
@@ -33,6 +34,8 @@ export function createUserService(db: Queryable, clock: Clock): UserService {
       const user = await findUserByEmail(db, email.trim());
       if (!user) throw new AppError('not_found', 'No user with that email.', { param: 'email' });
       await setAdmin(db, user.id, true);
+      // A privilege change ends the user's sessions: the next sign-in gets a fresh one.
+      if (!user.is_admin) await revokeUserSessions(db, user.id, clock.now());
       return { ...user, is_admin: true };
     },
   };

@@ -192,3 +192,21 @@ describe('session cookie attributes', () => {
     expect(c).to.not.match(/Domain=/i);
   });
 });
+
+describe('privilege change', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    await resetDatabase();
+    t = await startTestApp({ PUBLIC_URL: ORIGIN });
+  });
+  afterEach(() => t.close());
+
+  it('granting admin ends the user\'s existing sessions (fresh session at next sign-in)', async () => {
+    const u = await t.app.services.users.createUser({ email: 'promote@example.com', emailVerified: true });
+    const cookie = await sessionCookieFor(t, u.id);
+    await t.app.services.users.grantAdmin('promote@example.com');
+    expect((await t.request('/v1/users/me', { headers: { cookie } })).status).to.equal(401);
+    const fresh = await sessionCookieFor(t, u.id);
+    expect((await (await t.request('/v1/users/me', { headers: { cookie: fresh } })).json()).is_admin).to.equal(true);
+  });
+});
