@@ -64,7 +64,7 @@ export async function evictOldestSessions(db: Queryable, userId: string, keep: n
        order by created_at desc, id desc limit $2)`, [userId, keep, now]);
 }
 
-/** Deletes sessions that ended before `before` (housekeeping). */
-export async function deleteEndedSessions(db: Queryable, before: Date): Promise<void> {
-  await query(db, 'delete from sessions where expires_at < $1 or revoked_at < $1', [before]);
+/** Deletes a user's sessions that ended before `before` (housekeeping at sign-in). */
+export async function deleteEndedSessions(db: Queryable, userId: string, before: Date): Promise<void> {
+  await query(db, 'delete from sessions where user_id = $1 and (expires_at < $2 or revoked_at < $2)', [userId, before]);
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Principal } from './api-keys.ts';
 import {
   insertSession, findLiveSessionByHash, touchSession, revokeSession, revokeUserSessions,
-  listUserSessions, evictOldestSessions, type SessionRow,
+  listUserSessions, evictOldestSessions, deleteEndedSessions, type SessionRow,
 } from './session-queries.ts';
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -61,6 +61,7 @@ export function createSessionService(db: Queryable, clock: Clock, options: Sessi
       const now = clock.now();
       await insertSession(db, { id, userId, tokenHash: hashSessionToken(token), now, expiresAt: new Date(now.getTime() + options.absoluteMs), method });
       await evictOldestSessions(db, userId, options.perUser, now);
+      await deleteEndedSessions(db, userId, new Date(now.getTime() - options.idleMs));
       return { token, id };
     },
     async authenticate(token) {

@@ -7,7 +7,7 @@ import type { SealingKey } from '../auth/sealing.ts';
 import type { SessionService } from '../auth/sessions.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
 import { deleteUserPasskeys } from '../auth/passkey-queries.ts';
-import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, type UserRow } from './queries.ts';
+import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, setDisabled, type UserRow } from './queries.ts';
 
 const SETTINGS_MAX_BYTES = 16 * 1024;
 
@@ -19,6 +19,8 @@ export interface AccountService {
   updateDisplayName(userId: string, name: unknown): Promise<UserRow>;
   settings(userId: string): Promise<Record<string, unknown>>;
   putSettings(userId: string, settings: unknown): Promise<Record<string, unknown>>;
+  /** disables an account (for admin tooling): sessions revoked, cached API keys forgotten */
+  disable(userId: string): Promise<boolean>;
   /** revokes everything, deletes conversations upstream, then the user and every owned row */
   deleteAccount(userId: string): Promise<{ failed: string[] }>;
 }
@@ -59,6 +61,12 @@ export function createAccountService(deps: {
       if (bytes.length > SETTINGS_MAX_BYTES) throw new AppError('invalid_request', `settings must be at most ${SETTINGS_MAX_BYTES} bytes`);
       await upsertSealedSettings(db, userId, deps.sealing.seal(bytes, context(userId)), clock.now());
       return settings as Record<string, unknown>;
+    },
+    async disable(userId) {
+      const changed = await setDisabled(db, userId, clock.now());
+      await deps.sessions.revokeAll(userId);
+      deps.apiKeys.forgetUser(userId);
+      return changed;
     },
     async deleteAccount(userId) {
       // Credentials first, so nothing can act for the account while it is being taken apart.

@@ -72,6 +72,12 @@ export async function upsertSealedSettings(db: Queryable, userId: string, sealed
      on conflict (user_id) do update set sealed = excluded.sealed, updated_at = excluded.updated_at`, [userId, sealed, now]);
 }
 
+/** Marks a user disabled; returns whether a user was changed. */
+export async function setDisabled(db: Queryable, id: string, now: Date): Promise<boolean> {
+  const res = await query(db, 'update users set disabled_at = $2 where id = $1 and disabled_at is null', [id, now]);
+  return res.rowCount === 1;
+}
+
 /** Deletes a user; every owned row goes with it (foreign keys cascade). */
 export async function deleteUser(db: Queryable, id: string): Promise<boolean> {
   const res = await query(db, 'delete from users where id = $1', [id]);

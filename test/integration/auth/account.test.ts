@@ -95,3 +95,24 @@ describe('account self-service', () => {
     expect((await t.request('/login.js')).status).to.equal(200);
   });
 });
+
+describe('account disable (for admin tooling)', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    await resetDatabase();
+    t = await startTestApp({ PUBLIC_URL: ORIGIN });
+  });
+  afterEach(() => t.close());
+
+  it('stops the user\'s sessions and cached API keys at once', async () => {
+    const u = await t.userWithKey('disable@example.com');
+    const cookie = await sessionCookieFor(t, u.userId);
+    expect((await t.request('/v1/users/me', { key: u.key })).status).to.equal(200); // now cached
+    const { createSignIn } = await import('../../../src/auth/wiring.ts');
+    const s = t.app.services;
+    const signIn = createSignIn({ config: s.config, db: s.database.pool, clock: s.clock, logger: s.logger, apiKeys: s.apiKeys, sessionSecret: s.sessionSecret, deleteUserConversations: async () => ({ failed: [] }) });
+    expect(await signIn.account.disable(u.userId)).to.equal(true);
+    expect((await t.request('/v1/users/me', { key: u.key })).status).to.equal(401);
+    expect((await t.request('/v1/users/me', { headers: { cookie } })).status).to.equal(401);
+  });
+});
