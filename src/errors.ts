@@ -18,6 +18,7 @@ const TABLE = {
   insufficient_quota: { status: 429, type: 'insufficient_quota' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'server_error' },
+  identity_provider_error: { status: 502, type: 'server_error' },
   upstream_not_configured: { status: 503, type: 'server_error' },
   service_unavailable: { status: 503, type: 'server_error' },
   attestation_unavailable: { status: 503, type: 'server_error' },
@@ -63,6 +64,7 @@ function publicMessage(code: ErrorCode): string {
     case 'upstream_not_configured': return 'No model upstream is configured on this server (OPENAI_BASE_URL is unset).';
     case 'upstream_timeout': return 'The model upstream did not answer in time.';
     case 'upstream_error': return 'The model upstream failed to answer.';
+    case 'identity_provider_error': return 'The sign-in provider could not be reached or answered unexpectedly; try again.';
     case 'attestation_unavailable': return 'Attestation is temporarily unavailable.';
     case 'service_unavailable': return 'The service is temporarily unavailable.';
     default: return 'The server had an error while processing your request.';

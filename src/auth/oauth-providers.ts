@@ -19,7 +19,7 @@ export interface OAuthProvider {
 function translate(e: unknown): AppError {
   if (e instanceof AppError) return e;
   if (e instanceof TypeError) {
-    return new AppError('upstream_error', 'The sign-in provider could not be reached.', { cause: e });
+    return new AppError('identity_provider_error', 'The sign-in provider could not be reached.', { cause: e });
   }
   return new AppError('invalid_request', 'Sign-in with the provider failed; start again.', { cause: e });
 }
@@ -33,7 +33,7 @@ export function googleProvider(cfg: NonNullable<Config['auth']['google']>): OAut
     configuration ??= client.discovery(new URL(cfg.issuer), cfg.clientId, cfg.clientSecret, undefined, insecureIfHttp(cfg.issuer))
       .catch((e: unknown) => {
         configuration = null; // retry discovery on the next sign-in
-        throw new AppError('upstream_error', 'The sign-in provider could not be reached.', { cause: e });
+        throw new AppError('identity_provider_error', 'The sign-in provider could not be reached.', { cause: e });
       });
     return configuration;
   };
@@ -83,9 +83,9 @@ export function githubProvider(cfg: NonNullable<Config['auth']['github']>): OAut
         signal: AbortSignal.timeout(10_000),
       });
     } catch (e) {
-      throw new AppError('upstream_error', 'The sign-in provider could not be reached.', { cause: e });
+      throw new AppError('identity_provider_error', 'The sign-in provider could not be reached.', { cause: e });
     }
-    if (!res.ok) throw new AppError('upstream_error', 'The sign-in provider refused the profile request.');
+    if (!res.ok) throw new AppError('identity_provider_error', 'The sign-in provider refused the profile request.');
     return res.json();
   }
 
@@ -109,7 +109,7 @@ export function githubProvider(cfg: NonNullable<Config['auth']['github']>): OAut
       }
       const user = await api('/user', token) as { id?: unknown; login?: unknown; name?: unknown };
       const emails = await api('/user/emails', token);
-      if (typeof user.id !== 'number' && typeof user.id !== 'string') throw new AppError('upstream_error', 'The sign-in provider returned no user id.');
+      if (typeof user.id !== 'number' && typeof user.id !== 'string') throw new AppError('identity_provider_error', 'The sign-in provider returned no user id.');
       const primary = Array.isArray(emails) ? (emails as GitHubEmail[]).find((e) => e.primary === true && e.verified === true) : undefined;
       if (!primary || typeof primary.email !== 'string') {
         throw new AppError('forbidden', 'Your GitHub account has no verified primary email address.');

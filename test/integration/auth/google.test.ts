@@ -124,3 +124,19 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     expect((await testDatabase().admin.query('select is_admin from users')).rows[0].is_admin).to.equal(true);
   });
 });
+
+describe('Google sign-in with the provider unreachable', () => {
+  it('answers 502 identity_provider_error, and retries discovery next time', async () => {
+    await resetDatabase();
+    const t = await startTestApp({ PUBLIC_URL: PUBLIC, GOOGLE_ISSUER: 'http://127.0.0.1:9', GOOGLE_CLIENT_ID: 'x', GOOGLE_CLIENT_SECRET: 'y' });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await t.request('/v1/auth/google?return_to=/', { redirect: 'manual' });
+        expect(res.status).to.equal(502);
+        expect((await res.json()).error.code).to.equal('identity_provider_error');
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
