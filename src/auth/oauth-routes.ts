@@ -5,7 +5,8 @@ import * as client from 'openid-client';
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import type { AppState } from '../http/context.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import type { Logger } from '../log.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import type { OAuthTransactions } from './oauth-transaction.ts';
 import { resolveIdentity } from './oauth-accounts.ts';
@@ -16,7 +17,7 @@ import type { CompleteSignIn } from './sign-in.ts';
 
 /** Adds the redirect and callback routes of `provider` to the /v1/auth router. */
 export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider, deps: {
-  db: Pool; clock: Clock; publicUrl: URL; allowedOrigins: readonly string[]; transactions: OAuthTransactions;
+  db: Pool; clock: Clock; logger: Logger; publicUrl: URL; allowedOrigins: readonly string[]; transactions: OAuthTransactions;
   cookie: SessionCookie; sessions: SessionService; completeSignIn: CompleteSignIn;
 }): void {
   const redirectUri = new URL(`/v1/auth/${provider.name}/callback`, deps.publicUrl).href;
@@ -34,6 +35,20 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
 
   router.get(`/${provider.name}/callback`, async (ctx) => {
     ctx.set('cache-control', 'no-store');
+    try {
+      await callback(ctx);
+    } catch (e) {
+      // A person is looking at this: back to the sign-in page with a reason code (never the
+      // provider's text), rather than a JSON error body.
+      const code = e instanceof AppError ? e.code : 'internal_error';
+      if (e instanceof AppError && e.status >= 500) deps.logger.warn({ event: 'auth.oauth_failed', request_id: ctx.state.requestId, provider: provider.name, code });
+      else if (!(e instanceof AppError)) throw e;
+      ctx.status = 302;
+      ctx.redirect(`/login?error=${encodeURIComponent(code)}`);
+    }
+  });
+
+  async function callback(ctx: AppContext): Promise<void> {
     const tx = await deps.transactions.finish(ctx, provider.name);
     if (typeof ctx.query.error === 'string') throw new AppError('invalid_request', 'Sign-in was cancelled or refused at the provider.');
     // The URL the provider redirected to, as the provider saw it (PUBLIC_URL, not our socket).
@@ -45,5 +60,5 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
     const userId = await resolveIdentity(deps.db, deps.clock, identity, signedIn?.userId ?? null);
     await deps.completeSignIn(ctx, userId, provider.name);
     ctx.redirect(tx.returnTo);
-  });
+  }
 }

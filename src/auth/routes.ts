@@ -4,6 +4,7 @@
 import Router from '@koa/router';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
 import type { AppState } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { authRateLimit } from './rate-limit.ts';
@@ -26,6 +27,7 @@ export interface AuthRouterDeps {
   /** null unless AUTH_PASSWORD_ENABLED */
   readonly passwords: PasswordService | null;
   readonly clock: Clock;
+  readonly logger: Logger;
   readonly ratePerMinute: number;
   readonly providers: { google: boolean; github: boolean; password: boolean };
   readonly passkeys: PasskeyService;

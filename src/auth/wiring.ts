@@ -59,7 +59,7 @@ export function createSignIn(deps: {
   const authRouter = createAuthRouter({
     publicUrl, allowedOrigins: config.server.allowedOrigins, oauth, transactions,
     passwords: config.auth.passwordEnabled ? createPasswordService(db, clock) : null,
-    db, clock, ratePerMinute: config.auth.authRatePerMinute,
+    db, clock, logger, ratePerMinute: config.auth.authRatePerMinute,
     providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
     passkeys, sessions, cookie, completeSignIn,
   });

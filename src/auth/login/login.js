@@ -90,11 +90,22 @@
     done();
   }
 
+  const ERRORS = {
+    invalid_request: 'That sign-in attempt failed or expired. Please try again.',
+    forbidden: 'The provider account has no verified email address, or this account is disabled.',
+    identity_provider_error: 'The sign-in provider could not be reached. Please try again.',
+    rate_limit_exceeded: 'Too many sign-in attempts from this address. Wait a minute and try again.',
+  };
   const guard = (fn) => () => fn().catch((e) => status('Failed: ' + (e && e.message ? e.message : String(e))));
   document.addEventListener('DOMContentLoaded', () => {
     $('passkey-signup').addEventListener('click', guard(signUp));
     $('passkey-signin').addEventListener('click', guard(signIn));
     $('signout').addEventListener('click', guard(async () => { await api('/v1/auth/logout', {}); await refresh(); }));
+    const error = params.get('error');
+    if (error) {
+      $('error').textContent = ERRORS[error] || 'Sign-in failed. Please try again.';
+      $('error').hidden = false;
+    }
     for (const p of ['google', 'github']) $(p).href = '/v1/auth/' + p + '?return_to=' + encodeURIComponent(returnTo);
     api('/v1/auth/providers').then((p) => { $('google').hidden = !p.google; $('github').hidden = !p.github; }).catch(() => {});
     void refresh();

@@ -47,7 +47,7 @@ describe('GitHub sign-in (fake GitHub)', () => {
   it('refuses a token error that arrives with HTTP 200', async () => {
     gh.tokenError = true;
     const res = await browser.get(await toCallback());
-    expect(res.status).to.equal(400);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=invalid_request`);
     expect(res.setCookies.join()).to.not.match(/cloister_session=[^;]/);
     expect(await users()).to.equal(0);
   });
@@ -55,7 +55,7 @@ describe('GitHub sign-in (fake GitHub)', () => {
   it('refuses an account without a verified primary email', async () => {
     gh.emails = [{ email: 'octo@example.com', primary: true, verified: false }, { email: 'other@example.com', primary: false, verified: true }];
     const res = await browser.get(await toCallback());
-    expect(res.status).to.equal(403);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=forbidden`);
     expect(await users()).to.equal(0);
   });
 
@@ -64,7 +64,7 @@ describe('GitHub sign-in (fake GitHub)', () => {
     const callback = await toCallback();
     expect(new URL(callback).searchParams.get('error')).to.equal('access_denied');
     const res = await browser.get(callback);
-    expect(res.status).to.equal(400);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=invalid_request`);
     expect(await users()).to.equal(0);
   });
 

@@ -63,7 +63,7 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     const callback = new URL(await toCallback());
     callback.searchParams.set('state', 'x'.repeat(43));
     const res = await browser.get(callback.href);
-    expect(res.status).to.equal(400);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=invalid_request`);
     expect(res.setCookies.join()).to.not.match(/cloister_session=[^;]/);
   });
 
@@ -72,7 +72,7 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     const callback = await toCallback();
     expect(new URL(callback).searchParams.has('code'), 'the OP issued a code').to.equal(true);
     const res = await browser.get(callback);
-    expect(res.status).to.equal(400);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=invalid_request`);
     expect(res.setCookies.join()).to.not.match(/cloister_session=[^;]/);
   });
 
@@ -81,7 +81,7 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     const callback = await toCallback();
     expect(new URL(callback).searchParams.has('code'), 'the OP issued a code').to.equal(true);
     const res = await browser.get(callback);
-    expect(res.status).to.equal(400);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=invalid_request`);
     expect(res.setCookies.join()).to.not.match(/cloister_session=[^;]/);
   });
 
@@ -91,7 +91,7 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     expect((await browser.get(callback)).status).to.equal(302);
     browser.setCookie(PUBLIC, `cloister_oauth=${oauthCookie}`);
     const replay = await browser.get(callback);
-    expect(replay.status).to.equal(400);
+    expect(replay.location).to.equal(`${PUBLIC}/login?error=invalid_request`);
   });
 
   it('refuses an unverified email and creates no account', async () => {
@@ -99,14 +99,14 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     const callback = await toCallback();
     expect(new URL(callback).searchParams.has('code'), 'the OP issued a code').to.equal(true);
     const res = await browser.get(callback);
-    expect(res.status).to.equal(403);
+    expect(res.location).to.equal(`${PUBLIC}/login?error=forbidden`);
     expect((await testDatabase().admin.query('select count(*)::int as n from users')).rows[0].n).to.equal(0);
   });
 
   it('refuses an expired transaction (over 10 minutes)', async () => {
     const callback = await toCallback();
     t.clock.advance(11 * 60_000);
-    expect((await browser.get(callback)).status).to.equal(400);
+    expect((await browser.get(callback)).location).to.equal(`${PUBLIC}/login?error=invalid_request`);
   });
 
   it('falls back to / for open-redirect attempts in return_to', async () => {
