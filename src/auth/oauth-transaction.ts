@@ -7,7 +7,8 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import type { SealingKey } from './sealing.ts';
-import { insertChallenge, consumeChallenge } from './passkey-queries.ts';
+import { readCookie } from './session-cookie.ts';
+import { insertChallenge, consumeChallenge } from './challenge-queries.ts';
 
 const TTL_MS = 10 * 60_000;
 
@@ -35,13 +36,6 @@ function failed(): AppError {
 export function createOAuthTransactions(deps: { db: Queryable; clock: Clock; sealing: SealingKey; secure: boolean }): OAuthTransactions {
   const name = deps.secure ? '__Host-cloister_oauth' : 'cloister_oauth';
   const attrs = `Path=/; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
-  const read = (ctx: AppContext): string | null => {
-    for (const part of ctx.get('cookie').split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-    }
-    return null;
-  };
   return {
     async begin(ctx, tx) {
       const expiresAt = deps.clock.now().getTime() + TTL_MS;
@@ -53,7 +47,7 @@ export function createOAuthTransactions(deps: { db: Queryable; clock: Clock; sea
       ctx.append('set-cookie', `${name}=${sealed.toString('base64url')}; Max-Age=${TTL_MS / 1000}; ${attrs}`);
     },
     async finish(ctx, provider) {
-      const raw = read(ctx);
+      const raw = readCookie(ctx, name);
       ctx.append('set-cookie', `${name}=; Max-Age=0; ${attrs}`);
       if (!raw) throw failed();
       let tx: OAuthTransaction;

@@ -13,10 +13,8 @@ import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { insertUser } from '../users/queries.ts';
-import {
-  insertChallenge, consumeChallenge, deleteExpiredChallenges, findUserHandle, insertUserHandle, insertPasskey, findPasskey, listPasskeys,
-  markPasskeyUsed, type PasskeyRow,
-} from './passkey-queries.ts';
+import { insertChallenge, consumeChallenge, deleteExpiredChallenges } from './challenge-queries.ts';
+import { findUserHandle, insertUserHandle, insertPasskey, findPasskey, listPasskeys, markPasskeyUsed, type PasskeyRow } from './passkey-queries.ts';
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const RP_NAME = 'Cloister';

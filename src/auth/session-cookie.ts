@@ -10,6 +10,17 @@ export interface SessionCookie {
   clear(ctx: AppContext): void;
 }
 
+/** The value of cookie `name` in the request, or null. */
+export function readCookie(ctx: AppContext, name: string): string | null {
+  const header = ctx.get('cookie');
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || null;
+  }
+  return null;
+}
+
 /** Cookie handling for a given public URL and session lifetime. */
 export function sessionCookie(publicUrl: URL, maxAgeMs: number): SessionCookie {
   const secure = publicUrl.protocol === 'https:';
@@ -17,15 +28,7 @@ export function sessionCookie(publicUrl: URL, maxAgeMs: number): SessionCookie {
   const attrs = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   return {
     name,
-    read(ctx) {
-      const header = ctx.get('cookie');
-      if (!header) return null;
-      for (const part of header.split(';')) {
-        const eq = part.indexOf('=');
-        if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || null;
-      }
-      return null;
-    },
+    read: (ctx) => readCookie(ctx, name),
     set(ctx, token) {
       ctx.append('set-cookie', `${name}=${token}; Max-Age=${Math.floor(maxAgeMs / 1000)}; ${attrs}`);
       ctx.set('cache-control', 'no-store');
