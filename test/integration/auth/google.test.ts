@@ -34,6 +34,7 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     expect(auth.searchParams.get('state')).to.have.length.greaterThan(20);
     expect(auth.searchParams.get('nonce')).to.have.length.greaterThan(20);
     const callback = await browser.followUntil(start.location!, CALLBACK);
+    const oauthCookie = browser.jar.get(PUBLIC)!.get('cloister_oauth')!;
     const done = await browser.get(callback);
     expect(done.status).to.equal(302);
     expect(done.location).to.equal(`${PUBLIC}/chat?x=1`);
@@ -44,7 +45,7 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     expect(me).to.include({ email: 'op-user@example.com', email_verified: true, display_name: 'OP User' });
     // Nothing of the exchange in the logs or in the database.
     const code = new URL(callback).searchParams.get('code')!;
-    for (const s of [code, session!]) expect(t.logs.contains(s)).to.equal(false);
+    for (const s of [code, session!, oauthCookie, auth.searchParams.get('state')!, auth.searchParams.get('nonce')!]) expect(t.logs.contains(s)).to.equal(false);
     const dump = JSON.stringify((await testDatabase().admin.query('select * from auth_challenges')).rows);
     expect(dump).to.not.contain(code);
   });
