@@ -193,9 +193,14 @@ async function runBench() {
   const cloister = await startCloister(upstream.url);
   const auth = { authorization: `Bearer ${cloister.key}` };
   try {
+    const stage = (name: string) => process.stderr.write(`bench: ${name}\n`);
+    stage('sequential');
     const seq = { direct: await sequential(upstream.url, {}, SEQUENTIAL), bare: await sequential(bare.url, {}, SEQUENTIAL), cloister: await sequential(cloister.url, auth, SEQUENTIAL) };
+    stage('stream ttfb');
     const first = { direct: await ttfb(upstream.url, {}, TTFB_RUNS), cloister: await ttfb(cloister.url, auth, TTFB_RUNS) };
+    stage('throughput');
     const rps = { direct: await throughput(upstream.url, {}), bare: await throughput(bare.url, {}), cloister: await throughput(cloister.url, auth) };
+    stage(`${OPEN_STREAMS} open streams`);
     const streams = await openStreams(cloister.url, cloister.key, cloister.child.pid!, upstream, OPEN_STREAMS);
     const results = {
       machine: { node: process.versions.node, database: process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded', cpus: (await import('node:os')).cpus().length },

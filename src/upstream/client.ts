@@ -46,7 +46,8 @@ export function createUpstreamClient(upstream: Config['upstream']): UpstreamClie
     headersTimeout: upstream.firstByteTimeoutMs,
     bodyTimeout: upstream.idleTimeoutMs,
     keepAliveTimeout: 30_000,
-    connections: 256,
+    // No cap: each open stream holds a connection, and a cap would queue streams behind
+    // long-running ones (1,000 concurrent streams need 1,000 connections).
   });
   return {
     configured: base !== null,
