@@ -42,7 +42,7 @@ export function errorRenderer(logger: Logger): AppMiddleware {
     } catch (e) {
       const err = toAppError(e);
       if (err.status >= 500) {
-        logger.error({ event: 'request.error', request_id: ctx.state.requestId, code: err.code, err: describeError(err.cause ?? err) });
+        logger.error({ event: 'request.error', request_id: ctx.state.requestId, error_code: err.code, err: describeError(err.cause ?? err) });
       }
       if (ctx.res.headersSent || !ctx.writable) return;
       ctx.status = err.status;

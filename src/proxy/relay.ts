@@ -101,7 +101,8 @@ async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest,
   try {
     up = await deps.upstream.send(req);
   } catch (e) {
-    throw isAbort(e) ? new AppError('upstream_error', 'client aborted') : translateUpstreamError(e);
+    if (isAbort(e) || req.signal?.aborted) return; // the client left: nothing to answer, not an error
+    throw translateUpstreamError(e);
   }
   passBackHeaders(ctx, up);
   if (up.status < 200 || up.status >= 300) {
@@ -116,6 +117,7 @@ async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest,
   try {
     body = await readAll(up);
   } catch (e) {
+    if (isAbort(e) || req.signal?.aborted) return;
     throw translateUpstreamError(e);
   }
   const contentType = String(up.headers['content-type'] ?? 'application/json');
@@ -243,7 +245,7 @@ async function relayStream(ctx: AppContext, deps: RelayDeps, req: UpstreamReques
     } catch (e) {
       if (abort.signal.aborted || isAbort(e)) return;
       const err = translateUpstreamError(e);
-      deps.logger.warn({ event: 'proxy.stream_failed', request_id: ctx.state.requestId, code: err.code, err: { type: (e as Error).name, code: (e as { code?: string }).code } });
+      deps.logger.warn({ event: 'proxy.stream_failed', request_id: ctx.state.requestId, error_code: err.code, err: { type: (e as Error).name, code: (e as { code?: string }).code } });
       await writer.write(Buffer.from(`${writer.atBoundary ? '' : '\n\n'}event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`));
     }
   } catch (e) {
