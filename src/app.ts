@@ -31,6 +31,9 @@ import { createUsageRecorder, type UsageRecorder } from './proxy/usage-recorder.
 import { createProxyRouter } from './proxy/routes.ts';
 import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
 import { createOwnListingsRouter } from './conversations/routes.ts';
+import { createAttestation } from './attestation/service.ts';
+import { createResponseSigner } from './attestation/response-signer.ts';
+import { createAttestationRouter } from './attestation/routes.ts';
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -130,6 +133,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     authenticators.push(signIn.authenticator);
 
+    // Attestation belongs to the server, not the CLI (a CLI simulator would take the server's socket).
+    const attestation = await createAttestation({ config, logger, clock: services.clock, upstream: services.upstream });
+    services.onClose(() => attestation.close());
+    if (attestation.keys) {
+      services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, keys: attestation.keys, ttlMs: config.attestation.signatureTtlMs }));
+    }
+
     const listedOrigins = new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins]);
     koa.use(requestId());
     koa.use(accessLog(logger, metrics));
@@ -151,6 +161,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       createOwnListingsRouter({ db: database.pool, clock: services.clock, auth, flushUsage: () => services.usage.flush() }),
       createConversationProxyRouter(proxyDeps),
       createProxyRouter(proxyDeps),
+      createAttestationRouter({ attestation, db: database.pool, clock: services.clock, auth, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute }),
     ];
     for (const r of routers) {
       koa.use(r.routes());

@@ -69,6 +69,8 @@ export interface Config {
     readonly allowSimulated: boolean;
     readonly signatureTtlMs: number;
     readonly reportCacheMs: number;
+    /** fresh-nonce quotes per client IP per minute */
+    readonly freshQuotesPerMinute: number;
   };
   readonly limits: {
     readonly default: TierLimits;
@@ -215,6 +217,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       allowSimulated,
       signatureTtlMs: r.int('SIGNATURE_TTL_HOURS', 24, 1, 24 * 365) * 3_600_000,
       reportCacheMs: r.int('ATTESTATION_REPORT_CACHE_SECONDS', 300, 0, 86_400) * 1000,
+      freshQuotesPerMinute: r.int('ATTESTATION_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
     },
     limits: {
       default: {

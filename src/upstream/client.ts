@@ -28,7 +28,7 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Readable & { dump(): Promise<void>; bytes?(): Promise<Uint8Array> };
+  readonly body: Readable & { dump(): Promise<void>; text(): Promise<string> };
 }
 
 export interface UpstreamClient {
