@@ -97,6 +97,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const m = models.find((x) => x.id === wanted);
       return m ? json(res, 200, m) : notFound(res);
     }
+    if (head === 'attestation' && id === 'report') {
+      // Deliberately odd formatting: Cloister must pass it through byte for byte.
+      if (u.searchParams.get('model') === 'broken') { res.writeHead(500).end('down'); return; }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{ "model_attestations" : [ {"model":${JSON.stringify(u.searchParams.get('model'))}, "nonce":"${u.searchParams.get('nonce')}", "quote":"00ff" } ],  "x":1.50 }`);
+      return;
+    }
     if (head === 'embeddings' && rec.method === 'POST') {
       return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
     }
