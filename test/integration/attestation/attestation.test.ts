@@ -19,6 +19,7 @@ import { parseQuote } from '../../../src/tdx/quote-parse.ts';
 import { hexToBytes, bytesToHex } from '../../../src/tdx/bytes.ts';
 import { startSimulator } from '../../../src/attestation/simulator.ts';
 import { manualClock } from '../../support/clock.ts';
+import { runVerify } from '../../../src/cli/verify.ts';
 
 const nonce = () => createHash('sha256').update(String(Math.random())).digest('hex');
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -203,5 +204,21 @@ describe('attestation', () => {
     tampered[10] ^= 1;
     const bad = await verifyReport(report, { nonce: n, allowSimulated: true, responseSignature: sig, requestBytes: new TextEncoder().encode(requestBytes), responseBytes: tampered });
     expect(bad.checks.find((c) => c.id === 'signature.response')!.status).to.equal('fail');
+  });
+
+  it('cloister verify --url checks a live simulated deployment with a fresh nonce: exit 0 with --allow-simulated, 1 without', async () => {
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const code = await runVerify(args, { stdout: (l) => out.push(l), stderr: (l) => out.push(l), readFile: async () => new Uint8Array(), fetch: globalThis.fetch, now: () => new Date() });
+      return { code, out: out.join('\n') };
+    };
+    const ok = await run(['--url', t.url, '--allow-simulated', '--json']);
+    expect(ok.code, ok.out).to.equal(0);
+    const parsed = JSON.parse(ok.out);
+    expect(parsed.ok).to.equal(true);
+    expect(parsed.checks.find((c: { id: string }) => c.id === 'report_data.nonce').status).to.equal('pass');
+    const strict = await run(['--url', t.url]);
+    expect(strict.code).to.equal(1);
+    expect(strict.out).to.contain('simulated');
   });
 });
