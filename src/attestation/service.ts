@@ -4,7 +4,6 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { Config } from '../config.ts';
@@ -12,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../clock.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { readBuildInfo } from '../build-info.ts';
+import { appRoot } from '../app-root.ts';
 import { createDstackClient, describeMissingSocket, type Dstack } from './dstack-client.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
 import { deriveSigningKeys, type SigningKeys } from './signing-keys.ts';
@@ -26,7 +26,7 @@ export interface Attestation {
   close(): Promise<void>;
 }
 
-const APP_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const APP_ROOT = appRoot();
 /** The app-compose the simulator measures (what a dstack deployment of this checkout would run). */
 export const DEV_APP_COMPOSE = join(APP_ROOT, 'attestation', 'app-compose.dev.json');
 

@@ -1,12 +1,13 @@
 // Schema migrations with node-pg-migrate's programmatic runner over one dedicated client,
 // so its advisory lock (real Postgres) holds for the whole run.
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import type { Logger } from '../log.ts';
+import { appRoot } from '../app-root.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = join(appRoot(), 'migrations');
 export const MIGRATIONS_TABLE = 'pgmigrations';
 
 /** Applies (or reverts one of) the migrations; returns the names that ran. */

@@ -201,7 +201,7 @@ describe('attestation', () => {
     const good = await verifyReport(report, { nonce: n, allowSimulated: true, responseSignature: sig, requestBytes: new TextEncoder().encode(requestBytes), responseBytes });
     expect(good.checks.find((c) => c.id === 'signature.response')!.status).to.equal('pass');
     const tampered = responseBytes.slice();
-    tampered[10] ^= 1;
+    tampered[10] = tampered[10]! ^ 1;
     const bad = await verifyReport(report, { nonce: n, allowSimulated: true, responseSignature: sig, requestBytes: new TextEncoder().encode(requestBytes), responseBytes: tampered });
     expect(bad.checks.find((c) => c.id === 'signature.response')!.status).to.equal('fail');
   });
