@@ -17,6 +17,9 @@ import { errorRenderer } from './http/error-renderer.ts';
 import { accessLog } from './http/access-log.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOpsRouter } from './http/ops-routes.ts';
+import { createDocsRouter } from './http/docs-routes.ts';
+import { readBuildInfo } from './build-info.ts';
+import { appRoot } from './app-root.ts';
 import { createStaticWeb, defaultWebRoot } from './http/static-web.ts';
 import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
@@ -110,6 +113,8 @@ export interface CloisterApp {
   readonly koa: Koa<AppState>;
   readonly services: Services;
   readonly metrics: Metrics;
+  /** every (method, path) the routers register, for the OpenAPI coverage test */
+  routes(): Array<{ method: string; path: string }>;
   /** the Node request listener */
   callback(): ReturnType<Koa['callback']>;
   close(): Promise<void>;
@@ -156,6 +161,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     };
     const routers = [
       createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
+      createDocsRouter({ publicUrl: config.server.publicUrl.origin, version: readBuildInfo(appRoot()).version }),
       ...signIn.routers,
       createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie }),
       createOwnListingsRouter({ db: database.pool, clock: services.clock, auth, flushUsage: () => services.usage.flush() }),
@@ -180,6 +186,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       koa,
       services,
       metrics,
+      routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
       callback: () => koa.callback(),
       close: () => services.close(),
     };
