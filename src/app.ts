@@ -11,6 +11,7 @@ import { createApiKeyService, type ApiKeyService } from './auth/api-keys.ts';
 import { loadOrCreateDevSecret } from './auth/dev-secret.ts';
 import { requestId } from './http/request-id.ts';
 import { clientIp } from './http/client-ip.ts';
+import { canonicalLoopbackHost } from './http/canonical-host.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { cors } from './http/cors.ts';
 import { errorRenderer } from './http/error-renderer.ts';
@@ -152,6 +153,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(errorRenderer(logger));
     koa.use(cors(listedOrigins));
     koa.use(clientIp(config.server.trustedProxies));
+    if (config.nodeEnv !== 'production') koa.use(canonicalLoopbackHost(config.server.publicUrl));
     koa.use(signIn.csrf);
 
     const proxyDeps = {

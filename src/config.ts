@@ -113,7 +113,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
 
   const host = r.str('HOST') ?? '127.0.0.1';
   const port = r.int('PORT', 8080, 0, 65535);
-  const publicUrl = r.url('PUBLIC_URL') ?? new URL(`http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`);
+  // Loopback defaults to `localhost`: WebAuthn refuses IP addresses as a relying-party id, so
+  // passkeys work out of the box only on a host name.
+  const loopback = ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost'].includes(host);
+  const publicUrl = r.url('PUBLIC_URL') ?? new URL(`http://${loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`);
   if (production && publicUrl.protocol !== 'https:') problems.push('PUBLIC_URL must be an https URL in production');
   if (production && !r.has('PUBLIC_URL')) problems.push('PUBLIC_URL is required in production');
 

@@ -70,4 +70,14 @@ describe('HTTP conventions', () => {
     expect(Object.keys(lines[0]!).sort()).to.deep.equal(['aborted', 'duration_ms', 'event', 'level', 'method', 'request_id', 'route', 'service', 'status', 'time', 'user_id']);
     expect(lines[0]).to.include({ route: '/healthz', status: 200, method: 'GET' });
   });
+
+  it('sends a browser on a loopback IP to localhost (passkeys need a host name), but never API calls', async () => {
+    const page = await t.request('/some/page?x=1', { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.status).to.equal(302);
+    expect(page.headers.get('location')).to.equal(`http://localhost:${new URL(t.url).port}/some/page?x=1`);
+    const api = await t.request('/v1/users/me', { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(api.status).to.equal(401);
+    const health = await t.request('/healthz', { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(health.status).to.equal(200);
+  });
 });

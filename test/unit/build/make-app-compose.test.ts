@@ -27,7 +27,7 @@ describe('make-app-compose', () => {
     const sim = await makeSimReport({ image: IMAGE });
     // Put our app-compose into an otherwise valid report's info: the verifier recomputes from it.
     const report = structuredClone(sim.report);
-    report.gateway_attestation.info.tcb_info.app_compose = text;
+    (report.gateway_attestation.info as { tcb_info: { app_compose: string } }).tcb_info.app_compose = text;
     const result = await verifyReport(report, { appCompose: text, composeHash, imageDigest: `sha256:${'ab'.repeat(32)}`, allowSimulated: true });
     const images = result.checks.find((c) => c.id === 'app_compose.images_pinned')!;
     expect(images.status, images.detail).to.equal('pass');

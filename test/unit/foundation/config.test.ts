@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(c.nodeEnv).to.equal('development');
     expect(c.server.port).to.equal(8080);
     expect(c.server.host).to.equal('127.0.0.1');
+    expect(c.server.publicUrl.origin, 'passkeys need a host name, not an IP').to.equal('http://localhost:8080');
     expect(c.database.url).to.equal(null);
     expect(c.upstream.baseUrl).to.equal(null);
     expect(c.attestation.mode).to.equal('simulated');
