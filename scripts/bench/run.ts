@@ -3,6 +3,7 @@
 // and every loop is bounded. Cloister runs as a child process (`cloister serve`) so its RSS is
 // its own; with TEST_DATABASE_URL it uses a fresh database on that server, else embedded PGlite.
 // Prints a table and writes bench/results.json. Reports numbers; asserts nothing.
+// BENCH_ATTESTATION=simulated also signs every completion (two signatures + one row), as production does.
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,7 +77,7 @@ async function startBareProxy(upstream: string) {
 
 async function startCloister(upstream: string): Promise<{ url: string; key: string; child: ChildProcess; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cloister-bench-'));
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, OPENAI_BASE_URL: `${upstream}/v1`, LOG_LEVEL: 'warn', ATTESTATION_MODE: 'off', STREAM_HEARTBEAT_MS: '600000' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, OPENAI_BASE_URL: `${upstream}/v1`, LOG_LEVEL: 'warn', ATTESTATION_MODE: process.env.BENCH_ATTESTATION ?? 'off', STREAM_HEARTBEAT_MS: '600000' };
   let dbName: string | null = null;
   if (process.env.TEST_DATABASE_URL) {
     dbName = `cloister_bench_${process.pid}`;
@@ -205,7 +206,7 @@ async function runBench() {
     stage('throughput');
     const rps = { direct: await throughput(upstream.url, {}), bare: await throughput(bare.url, {}), cloister: await throughput(cloister.url, auth) };
     const results = {
-      machine: { node: process.versions.node, database: process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded', cpus: (await import('node:os')).cpus().length },
+      machine: { node: process.versions.node, database: process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded', attestation: process.env.BENCH_ATTESTATION ?? 'off', cpus: (await import('node:os')).cpus().length },
       sequential_ms: {
         direct_p50: round(pct(seq.direct, 50)), direct_p99: round(pct(seq.direct, 99)),
         bare_p50: round(pct(seq.bare, 50)), bare_p99: round(pct(seq.bare, 99)),
@@ -224,7 +225,7 @@ async function runBench() {
     mkdirSync('bench', { recursive: true });
     writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
     const r = results;
-    console.log(`\nCloister benchmark (node ${r.machine.node}, ${r.machine.cpus} cores shared by load generator, upstream and proxy; ${r.machine.database} database)\n`);
+    console.log(`\nCloister benchmark (node ${r.machine.node}, ${r.machine.cpus} cores shared by load generator, upstream and proxy; ${r.machine.database} database; attestation ${r.machine.attestation})\n`);
     console.table({
       'sequential p50 (ms)': { direct: r.sequential_ms.direct_p50, bare: r.sequential_ms.bare_p50, cloister: r.sequential_ms.cloister_p50, added: r.sequential_ms.added_p50, target: '≤ 1 added' },
       'sequential p99 (ms)': { direct: r.sequential_ms.direct_p99, bare: r.sequential_ms.bare_p99, cloister: r.sequential_ms.cloister_p99, added: r.sequential_ms.added_p99, target: '≤ 3 added' },
