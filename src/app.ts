@@ -143,7 +143,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const attestation = await createAttestation({ config, logger, clock: services.clock, upstream: services.upstream });
     services.onClose(() => attestation.close());
     if (attestation.keys) {
-      services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, keys: attestation.keys, ttlMs: config.attestation.signatureTtlMs }));
+      services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs }));
     }
 
     const listedOrigins = new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins]);

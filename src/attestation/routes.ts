@@ -9,7 +9,7 @@ import { hitCounter } from '../auth/rate-limit-queries.ts';
 import { UPSTREAM_ID } from '../conversations/ownership.ts';
 import type { Attestation } from './service.ts';
 import type { SigningAlgo } from './signing-keys.ts';
-import { findSignature } from './signature-queries.ts';
+import { findSignature, saveSignature } from './signature-queries.ts';
 
 const WINDOW_MS = 60_000;
 const MODEL = /^[A-Za-z0-9._:@/+-]{1,200}$/;
@@ -68,7 +68,12 @@ export function createAttestationRouter(deps: { attestation: Attestation; db: Qu
     const row = UPSTREAM_ID.test(id) && keys ? await findSignature(deps.db, id, ctx.state.principal!.userId, deps.clock.now()) : null;
     if (!row || !keys) throw new AppError('not_found', `No signature found for id '${id.slice(0, 128)}'.`, { param: 'id' });
     const k = await keys();
-    ctx.body = { text: row.text, signature: algo === 'ecdsa' ? row.ecdsa_signature : row.ed25519_signature, signing_address: k.address(algo), signing_algo: algo };
+    let signature = algo === 'ecdsa' ? row.ecdsa_signature : row.ed25519_signature;
+    if (signature === null) {
+      signature = k.sign(algo, row.text);
+      await saveSignature(deps.db, row.object_id, ctx.state.principal!.userId, row.text, algo, signature);
+    }
+    ctx.body = { text: row.text, signature, signing_address: k.address(algo), signing_algo: algo };
   });
   return router;
 }

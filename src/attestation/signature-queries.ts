@@ -5,19 +5,27 @@ import { query } from '../db/pool.ts';
 export interface SignatureRow {
   object_id: string;
   text: string;
-  ecdsa_signature: string;
-  ed25519_signature: string;
+  ecdsa_signature: string | null;
+  ed25519_signature: string | null;
 }
 
-/** Stores (or replaces, for the same owner) the signatures of one object. */
-export async function upsertSignature(db: Queryable, s: { objectId: string; userId: string; text: string; ecdsa: string; ed25519: string; now: Date; expiresAt: Date }): Promise<void> {
+/** Records (or replaces, for the same owner) the text to sign for one object. */
+export async function upsertSignedText(db: Queryable, s: { objectId: string; userId: string; text: string; now: Date; expiresAt: Date }): Promise<void> {
   await query(db,
-    `insert into response_signatures (object_id, user_id, text, ecdsa_signature, ed25519_signature, created_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (object_id) do update set text = excluded.text, ecdsa_signature = excluded.ecdsa_signature,
-       ed25519_signature = excluded.ed25519_signature, created_at = excluded.created_at, expires_at = excluded.expires_at
+    `insert into response_signatures (object_id, user_id, text, created_at, expires_at)
+     values ($1, $2, $3, $4, $5)
+     on conflict (object_id) do update set text = excluded.text, ecdsa_signature = null, ed25519_signature = null,
+       created_at = excluded.created_at, expires_at = excluded.expires_at
      where response_signatures.user_id = excluded.user_id`,
-    [s.objectId, s.userId, s.text, s.ecdsa, s.ed25519, s.now, s.expiresAt]);
+    [s.objectId, s.userId, s.text, s.now, s.expiresAt]);
+}
+
+/** Keeps a signature made on request, for the same text only. */
+export async function saveSignature(db: Queryable, objectId: string, userId: string, text: string, algo: 'ecdsa' | 'ed25519', signature: string): Promise<void> {
+  await query(db,
+    `update response_signatures set ${algo === 'ecdsa' ? 'ecdsa_signature' : 'ed25519_signature'} = $4
+      where object_id = $1 and user_id = $2 and text = $3`,
+    [objectId, userId, text, signature]);
 }
 
 /** The caller's unexpired signature for an object, or null. */

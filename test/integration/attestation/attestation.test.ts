@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
-import { resetDatabase } from '../../support/test-database.ts';
+import { resetDatabase, testDatabase } from '../../support/test-database.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
 import { startFakeDstack } from '../../support/fake-dstack.ts';
 import { verifyReport } from '../../../src/verify/verify-report.ts';
@@ -175,6 +175,9 @@ describe('attestation', () => {
     const res = await t.request('/v1/chat/completions', { key: alice.key, method: 'POST', headers: { 'content-type': 'application/json' }, body: requestBytes });
     const responseBytes = new Uint8Array(await res.arrayBuffer());
     const id = /"id":"(chatcmpl_[^"]+)"/.exec(new TextDecoder().decode(responseBytes))![1]!;
+    // Only the text is captured on the reply's path; signatures are made when first asked for, then kept.
+    const before = (await testDatabase().admin.query('select text, ecdsa_signature, ed25519_signature from response_signatures where object_id = $1', [id])).rows;
+    expect(before).to.deep.equal([{ text: `${sha(requestBytes)}:${sha(responseBytes)}`, ecdsa_signature: null, ed25519_signature: null }]);
     for (const algo of ['ecdsa', 'ed25519']) {
       const sig = await (await t.request(`/v1/signature/${id}?signing_algo=${algo}`, { key: alice.key })).json();
       expect(sig.text).to.equal(`${sha(requestBytes)}:${sha(responseBytes)}`);
@@ -182,6 +185,11 @@ describe('attestation', () => {
       const report = await (await t.request(`/v1/attestation/report?signing_algo=${algo}`)).json();
       expect(sig.signing_address).to.equal(report.gateway_attestation.signing_address);
     }
+    const kept = (await testDatabase().admin.query('select ecdsa_signature, ed25519_signature from response_signatures where object_id = $1', [id])).rows[0];
+    expect(kept.ecdsa_signature).to.match(/^0x[0-9a-f]{130}$/);
+    expect(kept.ed25519_signature).to.match(/^0x[0-9a-f]{128}$/);
+    const again = await (await t.request(`/v1/signature/${id}`, { key: alice.key })).json();
+    expect(again.signature).to.equal(kept.ecdsa_signature);
     const foreign = await t.request(`/v1/signature/${id}`, { key: bob.key });
     expect(foreign.status).to.equal(404);
     const unknown = await t.request('/v1/signature/chatcmpl_unknown', { key: bob.key });
