@@ -26,6 +26,10 @@ export function createPool(url: string, options: { max: number; logger: Logger; 
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect().catch((e: unknown) => { throw translatePgError(e); });
   let destroy: Error | undefined;
+  // A checked-out client has no pool listener: a socket error mid-transaction would otherwise be
+  // an uncaught 'error' event. The failing query rejects anyway; remember to destroy the client.
+  const onError = (e: Error) => { destroy = e; };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -39,6 +43,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     }
     throw translatePgError(e);
   } finally {
+    client.off('error', onError);
     client.release(destroy);
   }
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { expect } from 'chai';
 import type pg from 'pg';
 import { translatePgError } from '../../../src/db/pg-errors.ts';
@@ -57,15 +58,15 @@ describe('withTransaction', () => {
   function fakePool(failRollback: boolean) {
     const released: Array<Error | undefined> = [];
     const statements: string[] = [];
-    const client = {
+    const client = Object.assign(new EventEmitter(), {
       query: async (sql: string) => {
         statements.push(sql);
         if (sql === 'ROLLBACK' && failRollback) throw new Error('connection lost');
         return { rows: [] };
       },
       release: (err?: Error) => { released.push(err); },
-    };
-    return { pool: { connect: async () => client } as unknown as pg.Pool, released, statements };
+    });
+    return { pool: { connect: async () => client } as unknown as pg.Pool, client, released, statements };
   }
 
   it('rolls back and returns the connection when the work fails', async () => {
@@ -80,5 +81,24 @@ describe('withTransaction', () => {
     await withTransaction(f.pool, async () => { throw new Error('work failed'); }).catch(() => {});
     expect(f.released).to.have.length(1);
     expect(f.released[0]).to.be.instanceOf(Error);
+  });
+
+  it('commits and returns the connection when the work succeeds, leaving no error listener behind', async () => {
+    const f = fakePool(false);
+    expect(await withTransaction(f.pool, async () => 42)).to.equal(42);
+    expect(f.statements).to.deep.equal(['BEGIN', 'COMMIT']);
+    expect(f.released).to.deep.equal([undefined]);
+    expect(f.client.listenerCount('error')).to.equal(0);
+  });
+
+  it('a socket error during the work is caught and the connection is destroyed, not reused', async () => {
+    const f = fakePool(false);
+    const lost = new Error('socket reset');
+    await withTransaction(f.pool, async () => {
+      f.client.emit('error', lost); // would throw as an unhandled 'error' event without a listener
+      throw lost;
+    }).catch(() => {});
+    expect(f.released).to.deep.equal([lost]);
+    expect(f.client.listenerCount('error')).to.equal(0);
   });
 });
