@@ -20,7 +20,9 @@ export function jsonBody(options: JsonBodyOptions): AppMiddleware {
       if (options.optional) return next();
       throw new AppError('invalid_json', 'A JSON request body is required.');
     }
-    if (!ctx.is('application/json', '+json')) {
+    const type = ctx.get('content-type');
+    // The usual spellings skip type-is, which accepts them too.
+    if (type !== 'application/json' && type !== 'application/json; charset=utf-8' && !ctx.is('application/json', '+json')) {
       throw new AppError('unsupported_media_type', 'Unsupported content type; send application/json.');
     }
     let raw: Buffer;

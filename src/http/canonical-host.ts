@@ -10,8 +10,10 @@ const LOOPBACK_IP = /^(127\.\d+\.\d+\.\d+|\[::1\])$/;
 export function canonicalLoopbackHost(publicUrl: URL): AppMiddleware {
   const enabled = publicUrl.hostname === 'localhost';
   return async (ctx, next) => {
+    // Cheapest tests first: API calls and non-page methods never look at the host.
+    if (!enabled || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || API.test(ctx.path)) return next();
     const hostname = ctx.host.replace(/:\d+$/, '');
-    if (enabled && (ctx.method === 'GET' || ctx.method === 'HEAD') && LOOPBACK_IP.test(hostname) && !API.test(ctx.path) && ctx.accepts('html') === 'html') {
+    if (LOOPBACK_IP.test(hostname) && ctx.accepts('html') === 'html') {
       const port = ctx.host.slice(hostname.length); // keep the port the browser used
       ctx.redirect(`${publicUrl.protocol}//localhost${port}${ctx.url}`);
       return;

@@ -39,8 +39,11 @@ export function resolveClientIp(peer: string, forwardedFor: string, list: BlockL
 /** Sets ctx.state.clientIp. */
 export function clientIp(proxies: readonly string[]): AppMiddleware {
   const list = trustedProxyList(proxies);
-  return async (ctx, next) => {
-    ctx.state.clientIp = resolveClientIp(ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for'), list);
-    await next();
+  const trustsNone = proxies.length === 0;
+  return (ctx, next) => {
+    const peer = ctx.req.socket.remoteAddress ?? '';
+    // No trusted proxies (the default): the peer is the client, whatever X-Forwarded-For says.
+    ctx.state.clientIp = trustsNone ? normalise(peer) : resolveClientIp(peer, ctx.get('x-forwarded-for'), list);
+    return next();
   };
 }

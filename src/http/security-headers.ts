@@ -9,15 +9,19 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** Adds HSTS (on https), nosniff, frame denial, referrer and permissions policies, and CSP. */
 export function securityHeaders(options: { https: boolean }): AppMiddleware {
+  const headers: Array<[string, string]> = [
+    ...(options.https ? [['strict-transport-security', 'max-age=63072000; includeSubDomains'] as [string, string]] : []),
+    ['x-content-type-options', 'nosniff'],
+    ['x-frame-options', 'DENY'],
+    ['referrer-policy', 'no-referrer'],
+    ['permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()'],
+    ['cross-origin-opener-policy', 'same-origin'],
+    ['content-security-policy', API_CSP],
+  ];
   return async (ctx, next) => {
     // Set before the route runs: streamed responses write their head themselves.
-    if (options.https) ctx.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
-    ctx.set('x-content-type-options', 'nosniff');
-    ctx.set('x-frame-options', 'DENY');
-    ctx.set('referrer-policy', 'no-referrer');
-    ctx.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
-    ctx.set('cross-origin-opener-policy', 'same-origin');
-    ctx.set('content-security-policy', API_CSP);
+    const res = ctx.res;
+    for (const [name, value] of headers) res.setHeader(name, value);
     try {
       await next();
     } finally {

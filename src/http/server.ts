@@ -18,12 +18,14 @@ export async function listen(handler: http.RequestListener, options: { host: str
   const active = new Set<http.ServerResponse>();
   // While shutting down, responses close their connection instead of keeping it alive, so
   // the server can finish as soon as the last in-flight request is done.
+  // One listener shared by every response ('close' is emitted once), not a closure per request.
+  function untrack(this: http.ServerResponse) {
+    active.delete(this);
+    if (closing) setImmediate(() => server.closeIdleConnections());
+  }
   const tracked: http.RequestListener = (req, res) => {
     active.add(res);
-    res.once('close', () => {
-      active.delete(res);
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
+    res.on('close', untrack);
     if (closing) res.shouldKeepAlive = false;
     handler(req, res);
   };
