@@ -22,6 +22,7 @@ import { createDocsRouter } from './http/docs-routes.ts';
 import { readBuildInfo } from './build-info.ts';
 import { appRoot } from './app-root.ts';
 import { createStaticWeb, defaultWebRoot } from './http/static-web.ts';
+import { dispatchRouters } from './http/router-dispatch.ts';
 import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
 import type { AppMiddleware, AppState } from './http/context.ts';
@@ -38,6 +39,12 @@ import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
 import { createAttestationRouter } from './attestation/routes.ts';
+import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
+import { startAuditRetention } from './audit/retention.ts';
+import { createAdminService, type AdminService } from './admin/service.ts';
+import { adminGuard } from './admin/guard.ts';
+import { createAdminRouter } from './admin/routes.ts';
+import { createInferenceLimits } from './limits/inference-guard.ts';
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -64,6 +71,9 @@ export interface Services {
   readonly upstream: UpstreamClient;
   readonly ownership: Ownership;
   readonly usage: UsageRecorder;
+  /** security events and admin actions */
+  readonly audit: AuditLog;
+  readonly admin: AdminService;
   /** registers a resource to release on close, in reverse order */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -87,9 +97,11 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const upstream = createUpstreamClient(config.upstream);
     closers.push(() => upstream.close());
     const ownership = createOwnership(db, clock);
+    const audit = createAuditLog({ db, clock, logger, retentionDays: config.limits.auditRetentionDays });
+    const admin = createAdminService({ db, clock, audit, apiKeys, tiers: Object.keys(config.limits.tiers) });
     let closed = false;
     return {
-      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -136,8 +148,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const signIn = createSignIn({
       config, db: database.pool, clock: services.clock, logger, apiKeys, sessionSecret: services.sessionSecret,
       deleteUserConversations: upstreamConversationDeleter({ db: database.pool, upstream: services.upstream, logger }),
+      audit: services.audit,
     });
     authenticators.push(signIn.authenticator);
+
+    const retention = startAuditRetention(services.audit, logger);
+    services.onClose(() => retention.stop());
+    const admins = adminGuard({ authenticators, db: database.pool });
 
     // Attestation belongs to the server, not the CLI (a CLI simulator would take the server's socket).
     const attestation = await createAttestation({ config, logger, clock: services.clock, upstream: services.upstream });
@@ -155,30 +172,35 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(clientIp(config.server.trustedProxies));
     if (config.nodeEnv !== 'production') koa.use(canonicalLoopbackHost(config.server.publicUrl));
     koa.use(signIn.csrf);
+    koa.use(admins); // before the routers: a non-admin must not learn /v1/admin/* exists, not even from a 405
 
+    const inferenceLimits = createInferenceLimits({ db: database.pool, clock: services.clock, logger, limits: config.limits });
+    services.onClose(() => inferenceLimits.close());
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
-      inferenceGuards: [] as AppMiddleware[],
+      inferenceGuards: [inferenceLimits.guard] as AppMiddleware[],
+      // The limits check confirms the key is unrevoked and its owner enabled in its single round
+      // trip, so on inference routes a cached key skips the separate liveness lookup.
+      inferenceAuth: requireUser([bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)]),
     };
     const routers = [
       createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
       createDocsRouter({ publicUrl: config.server.publicUrl.origin, version: readBuildInfo(appRoot()).version }),
       ...signIn.routers,
-      createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie }),
+      createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
       createOwnListingsRouter({ db: database.pool, clock: services.clock, auth, flushUsage: () => services.usage.flush() }),
       createConversationProxyRouter(proxyDeps),
       createProxyRouter(proxyDeps),
-      createAttestationRouter({ attestation, db: database.pool, clock: services.clock, auth, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute }),
+      createAdminRouter({ db: database.pool, clock: services.clock, admin: services.admin, audit: services.audit, guard: admins, flushUsage: () => services.usage.flush() }),
+      createAttestationRouter({ attestation, db: database.pool, clock: services.clock, auth, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute, signaturesPerMinute: config.attestation.signaturesPerMinute }),
     ];
-    for (const r of routers) {
-      koa.use(r.routes());
-      koa.use(r.allowedMethods({
-        throw: true,
-        methodNotAllowed: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
-        notImplemented: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
-      }));
-    }
+    // One middleware for all routers: per request it runs only those whose routes can match the path.
+    koa.use(dispatchRouters(routers, {
+      throw: true,
+      methodNotAllowed: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
+      notImplemented: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
+    }));
     // Keep last: the web app answers only GETs that no route above handled (never /v1 etc.).
     const web = createStaticWeb({ root: defaultWebRoot(), logger, buildIfMissing: config.nodeEnv === 'development' });
     services.onClose(() => web.close());

@@ -12,6 +12,11 @@ commands:
   migrate [up|down]                       apply all migrations, or revert the last one
   users create --email E [--admin]        create a user; prints its id
   users grant-admin --email E             make a user an admin
+  users list [--query Q] [--json]         list users (email substring or id), with this month's usage
+  users disable --email E                 disable a user: every session and API key revoked at once
+  users enable --email E                  let a disabled user sign in again
+  users set-tier --email E [--tier T] [--overrides JSON]
+                                          set a user's tier and/or limit overrides ({} clears them)
   keys create --email E [--name N]        create an API key; prints it alone on the last line
   keys list --email E                     list a user's keys
   keys revoke --prefix P                  revoke a key by its prefix

@@ -71,10 +71,14 @@ export interface Config {
     readonly reportCacheMs: number;
     /** fresh-nonce quotes per client IP per minute */
     readonly freshQuotesPerMinute: number;
+    /** /v1/signature requests per user per minute */
+    readonly signaturesPerMinute: number;
   };
   readonly limits: {
     readonly default: TierLimits;
     readonly tiers: Readonly<Record<string, Partial<TierLimits>>>;
+    /** a concurrency lease lives this long unless its replica renews it (a dead replica's leases expire) */
+    readonly leaseTtlMs: number;
     readonly auditRetentionDays: number;
   };
   readonly metrics: { readonly token: string | null };
@@ -168,7 +172,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const metricsToken = r.secret('METRICS_TOKEN');
   if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
 
-  const tiers = r.json<Record<string, Partial<TierLimits>>>('RATE_LIMIT_TIERS', {});
+  const tiers = parseTiers(r.json<unknown>('RATE_LIMIT_TIERS', {}), problems);
 
   const config: Config = {
     nodeEnv,
@@ -221,16 +225,18 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       signatureTtlMs: r.int('SIGNATURE_TTL_HOURS', 24, 1, 24 * 365) * 3_600_000,
       reportCacheMs: r.int('ATTESTATION_REPORT_CACHE_SECONDS', 300, 0, 86_400) * 1000,
       freshQuotesPerMinute: r.int('ATTESTATION_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+      signaturesPerMinute: r.int('SIGNATURE_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     },
     limits: {
       default: {
-        rpm: r.optInt('RATE_LIMIT_RPM'),
-        tpm: r.optInt('RATE_LIMIT_TPM'),
+        rpm: r.optInt('RATE_LIMIT_RPM', 1),
+        tpm: r.optInt('RATE_LIMIT_TPM', 1),
         concurrency: r.optInt('RATE_LIMIT_CONCURRENCY'),
         dailyTokens: r.optInt('BUDGET_DAILY_TOKENS'),
         monthlyTokens: r.optInt('BUDGET_MONTHLY_TOKENS'),
       },
       tiers,
+      leaseTtlMs: r.int('RATE_LIMIT_LEASE_TTL_SECONDS', 60, 5, 3600) * 1000,
       auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     },
     metrics: { token: metricsToken },
@@ -308,8 +314,8 @@ class Reader {
     return n;
   }
 
-  optInt(name: string): number | null {
-    return this.has(name) ? this.int(name, 0, 0, Number.MAX_SAFE_INTEGER) : null;
+  optInt(name: string, min = 0): number | null {
+    return this.has(name) ? this.int(name, min, min, Number.MAX_SAFE_INTEGER) : null;
   }
 
   bool(name: string, dflt: boolean): boolean {
@@ -356,6 +362,46 @@ class Reader {
       return dflt;
     }
   }
+}
+
+/** The JSON names of tier limits (RATE_LIMIT_TIERS, admin overrides) and their least values. */
+export const LIMIT_FIELDS = { rpm: 'rpm', tpm: 'tpm', concurrency: 'concurrency', daily_tokens: 'dailyTokens', monthly_tokens: 'monthlyTokens' } as const;
+const LIMIT_MINIMUM: Record<keyof typeof LIMIT_FIELDS, number> = { rpm: 1, tpm: 1, concurrency: 0, daily_tokens: 0, monthly_tokens: 0 };
+
+/** Checks one limit value: a whole number at least the field's minimum, or null (unlimited). */
+export function limitValueProblem(field: string, value: unknown): string | null {
+  if (!(field in LIMIT_FIELDS)) return `unknown limit '${field}' (known: ${Object.keys(LIMIT_FIELDS).join(', ')})`;
+  if (value === null) return null;
+  const min = LIMIT_MINIMUM[field as keyof typeof LIMIT_FIELDS];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) return `${field} must be null or a whole number >= ${min}`;
+  return null;
+}
+
+/** RATE_LIMIT_TIERS: {"<tier>": {"rpm": 600, "daily_tokens": null, ...}}; unnamed fields follow the default tier. */
+function parseTiers(raw: unknown, problems: string[]): Record<string, Partial<TierLimits>> {
+  const out: Record<string, Partial<TierLimits>> = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push('RATE_LIMIT_TIERS must be a JSON object of tier name -> limits');
+    return out;
+  }
+  for (const [name, limits] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name) || name === 'default') {
+      problems.push(`RATE_LIMIT_TIERS: tier name '${name.slice(0, 40)}' must be 1-32 of a-z 0-9 _ - and not 'default' (set the default tier with RATE_LIMIT_* and BUDGET_*)`);
+      continue;
+    }
+    if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
+      problems.push(`RATE_LIMIT_TIERS.${name} must be an object of limits`);
+      continue;
+    }
+    const tier: Record<string, number | null> = {};
+    for (const [field, value] of Object.entries(limits as Record<string, unknown>)) {
+      const problem = limitValueProblem(field, value);
+      if (problem) problems.push(`RATE_LIMIT_TIERS.${name}: ${problem}`);
+      else tier[LIMIT_FIELDS[field as keyof typeof LIMIT_FIELDS]] = value as number | null;
+    }
+    out[name] = tier as Partial<TierLimits>;
+  }
+  return out;
 }
 
 function isCidrOrIp(s: string): boolean {

@@ -5,13 +5,12 @@ import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { AppMiddleware, AppState } from '../http/context.ts';
-import { hitCounter } from '../auth/rate-limit-queries.ts';
+import { takeRate } from '../limits/rate.ts';
 import { UPSTREAM_ID } from '../conversations/ownership.ts';
 import type { Attestation } from './service.ts';
 import type { SigningAlgo } from './signing-keys.ts';
 import { findSignature, saveSignature } from './signature-queries.ts';
 
-const WINDOW_MS = 60_000;
 const MODEL = /^[A-Za-z0-9._:@/+-]{1,200}$/;
 
 function algoParam(v: unknown): SigningAlgo {
@@ -21,7 +20,7 @@ function algoParam(v: unknown): SigningAlgo {
 }
 
 /** Attestation and signature routes. */
-export function createAttestationRouter(deps: { attestation: Attestation; db: Queryable; clock: Clock; auth: AppMiddleware; freshQuotesPerMinute: number }): Router<AppState> {
+export function createAttestationRouter(deps: { attestation: Attestation; db: Queryable; clock: Clock; auth: AppMiddleware; freshQuotesPerMinute: number; signaturesPerMinute: number }): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v1' });
   const { attestation } = deps;
 
@@ -48,12 +47,8 @@ export function createAttestationRouter(deps: { attestation: Attestation; db: Qu
     }
     if (nonce !== null) {
       // Fresh quotes cost the TEE real work: a per-IP budget shared by replicas (Postgres).
-      const now = deps.clock.now().getTime();
-      const start = now - (now % WINDOW_MS);
-      const hits = await hitCounter(deps.db, `attest:${ctx.state.clientIp}`, new Date(start));
-      if (hits > deps.freshQuotesPerMinute) {
-        throw new AppError('rate_limit_exceeded', 'Too many fresh attestation quotes from this address; retry later or omit the nonce for the cached report.', { headers: { 'retry-after': String(Math.max(1, Math.ceil((start + WINDOW_MS - now) / 1000))) } });
-      }
+      await takeRate(deps.db, deps.clock, `attestation:ip:${ctx.state.clientIp}`, deps.freshQuotesPerMinute,
+        'Too many fresh attestation quotes from this address; retry later or omit the nonce for the cached report.');
     }
     const body = await attestation.reports.build({ nonce, algo, includeTls, model, requestId: ctx.state.requestId });
     ctx.set('cache-control', nonce === null ? 'public, max-age=60' : 'no-store');
@@ -62,6 +57,8 @@ export function createAttestationRouter(deps: { attestation: Attestation; db: Qu
   });
 
   router.get('/signature/:id', deps.auth, async (ctx) => {
+    // Per user: a signature made on first request costs a signing operation.
+    await takeRate(deps.db, deps.clock, `attestation:user:${ctx.state.principal!.userId}`, deps.signaturesPerMinute, 'Too many signature requests; try again later.');
     const id = String(ctx.params.id);
     const algo = algoParam(ctx.query.signing_algo);
     const keys = attestation.keys;

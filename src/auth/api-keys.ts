@@ -1,5 +1,7 @@
 // API keys: creation (shown once), listing, revocation, and authentication with a
-// verified-key cache in front of argon2id.
+// verified-key cache in front of argon2id. A cached key is still checked against the database
+// on every use (one indexed lookup, no argon2), so a revocation or a disabled account takes
+// effect on every replica at the very next request.
 import { createHash, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Queryable } from '../db/pool.ts';
@@ -7,7 +9,9 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { AppError } from '../errors.ts';
 import { generateApiKey, parseApiKey } from './api-key-format.ts';
-import { insertApiKey, findActiveKeyByPrefix, listApiKeys, revokeApiKey, touchApiKey, type ApiKeySummary } from './api-key-queries.ts';
+import {
+  insertApiKey, findActiveKeyByPrefix, listApiKeys, revokeApiKey, touchApiKey, isApiKeyLive, type ApiKeySummary, type RevokedApiKey,
+} from './api-key-queries.ts';
 import { createVerifiedKeyCache } from './verified-key-cache.ts';
 
 /** Who made a request. */
@@ -19,13 +23,19 @@ export interface Principal {
 }
 
 export interface ApiKeyService {
-  create(userId: string, name: string | null): Promise<{ key: string; summary: ApiKeySummary }>;
+  /** creates a key, optionally capped below its owner's limits (validated: see parseKeyLimits) */
+  create(userId: string, name: string | null, limits?: Record<string, number>): Promise<{ key: string; summary: ApiKeySummary }>;
   list(userId: string): Promise<ApiKeySummary[]>;
-  /** revokes by prefix or id, optionally restricted to one owner; false when nothing matched */
-  revoke(where: { prefix?: string; id?: string; userId?: string }): Promise<boolean>;
+  /** revokes by prefix or id, optionally restricted to one owner; null when nothing matched */
+  revoke(where: { prefix?: string; id?: string; userId?: string }): Promise<RevokedApiKey | null>;
   /** forgets every cached key of a user (account disabled or deleted) */
   forgetUser(userId: string): void;
-  authenticate(presented: string): Promise<Principal | null>;
+  /**
+   * The principal of a presented key, or null. A cached key is rechecked against the database
+   * unless `deferLiveness` is set, which only a caller that checks liveness itself in its own
+   * round trip may do (the inference limits check).
+   */
+  authenticate(presented: string, options?: { deferLiveness?: boolean }): Promise<Principal | null>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -52,26 +62,30 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
   }
 
   return {
-    async create(userId, name) {
+    async create(userId, name, limits = {}) {
       if (name !== null && (name.length > 100 || [...name].some((c) => c.charCodeAt(0) < 0x20))) {
         throw new AppError('invalid_request', 'name must be at most 100 printable characters', { param: 'name' });
       }
       const { key, prefix, secret } = generateApiKey();
       const hash = await argon2.hash(secret, ARGON2_OPTIONS);
-      const summary = await insertApiKey(db, { id: randomUUID(), userId, prefix, hash, name, now: clock.now() });
+      const summary = await insertApiKey(db, { id: randomUUID(), userId, prefix, hash, name, limits, now: clock.now() });
       return { key, summary };
     },
     list: (userId) => listApiKeys(db, userId),
     async revoke(where) {
       const row = await revokeApiKey(db, where, clock.now());
       if (row) cache.evictKeyId(row.id);
-      return row !== null;
+      return row;
     },
     forgetUser: (userId) => cache.evictUser(userId),
-    async authenticate(presented) {
+    async authenticate(presented, options = {}) {
       const digest = createHash('sha256').update(presented).digest('hex');
       const nowMs = clock.now().getTime();
       const hit = cache.get(digest, nowMs);
+      if (hit && options.deferLiveness !== true && !(await isApiKeyLive(db, hit.keyId))) {
+        cache.evictKeyId(hit.keyId);
+        return null;
+      }
       if (hit) {
         if (nowMs - hit.lastUsedWrittenAt >= TOUCH_INTERVAL_MS) {
           hit.lastUsedWrittenAt = nowMs;

@@ -13,12 +13,13 @@ import { resolveIdentity } from './oauth-accounts.ts';
 import { safeReturnTo } from './return-to.ts';
 import type { SessionCookie } from './session-cookie.ts';
 import type { SessionService } from './sessions.ts';
-import type { CompleteSignIn } from './sign-in.ts';
+import { recordSignInFailure, type CompleteSignIn } from './sign-in.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 
 /** Adds the redirect and callback routes of `provider` to the /v1/auth router. */
 export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider, deps: {
   db: Pool; clock: Clock; logger: Logger; publicUrl: URL; allowedOrigins: readonly string[]; transactions: OAuthTransactions;
-  cookie: SessionCookie; sessions: SessionService; completeSignIn: CompleteSignIn;
+  cookie: SessionCookie; sessions: SessionService; completeSignIn: CompleteSignIn; audit: AuditLog;
 }): void {
   const redirectUri = new URL(`/v1/auth/${provider.name}/callback`, deps.publicUrl).href;
 
@@ -49,6 +50,19 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
   });
 
   async function callback(ctx: AppContext): Promise<void> {
+    let verified: { userId: string; returnTo: string };
+    try {
+      verified = await verify(ctx);
+    } catch (e) {
+      await recordSignInFailure(deps.audit, ctx, provider.name, e);
+      throw e;
+    }
+    // completeSignIn audits the outcome from here on (success, or a disabled account).
+    await deps.completeSignIn(ctx, verified.userId, provider.name);
+    ctx.redirect(verified.returnTo);
+  }
+
+  async function verify(ctx: AppContext): Promise<{ userId: string; returnTo: string }> {
     const tx = await deps.transactions.finish(ctx, provider.name);
     if (typeof ctx.query.error === 'string') throw new AppError('invalid_request', 'Sign-in was cancelled or refused at the provider.');
     // The URL the provider redirected to, as the provider saw it (PUBLIC_URL, not our socket).
@@ -58,7 +72,6 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
     const token = deps.cookie.read(ctx);
     const signedIn = token ? await deps.sessions.authenticate(token) : null;
     const userId = await resolveIdentity(deps.db, deps.clock, identity, signedIn?.userId ?? null);
-    await deps.completeSignIn(ctx, userId, provider.name);
-    ctx.redirect(tx.returnTo);
+    return { userId, returnTo: tx.returnTo };
   }
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { findUserByEmail, insertUser } from '../users/queries.ts';
 import { findPasswordByEmail, insertPassword } from './password-queries.ts';
-import { consumeRate } from './rate-limit.ts';
+import { limitPasswordTries } from './rate-limit.ts';
 
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const MIN_LENGTH = 12;
@@ -51,7 +51,7 @@ export function createPasswordService(db: Pool, clock: Clock): PasswordService {
     },
     async signIn(email, password) {
       if (typeof email !== 'string' || typeof password !== 'string' || email.length > 320 || password.length > MAX_LENGTH) throw generic();
-      await consumeRate(db, clock, `password:${email.trim().toLowerCase()}`, PER_ACCOUNT_PER_MINUTE);
+      await limitPasswordTries(db, clock, email, PER_ACCOUNT_PER_MINUTE);
       const row = await findPasswordByEmail(db, email.trim());
       dummyHash ??= argon2.hash('cloister-dummy-password-for-equal-work', OPTIONS);
       const ok = await argon2.verify(row?.hash ?? await dummyHash, password);

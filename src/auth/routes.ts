@@ -5,13 +5,14 @@ import Router from '@koa/router';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { AppState } from '../http/context.ts';
+import type { AppContext, AppState } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { authRateLimit } from './rate-limit.ts';
 import type { PasskeyService } from './passkeys.ts';
 import type { SessionCookie } from './session-cookie.ts';
-import type { SessionService } from './sessions.ts';
-import type { CompleteSignIn } from './sign-in.ts';
+import type { SessionService, SignInMethod } from './sessions.ts';
+import { recordSignInFailure, type CompleteSignIn } from './sign-in.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import type { OAuthTransactions } from './oauth-transaction.ts';
 import { addOAuthRoutes } from './oauth-routes.ts';
@@ -34,6 +35,7 @@ export interface AuthRouterDeps {
   readonly sessions: SessionService;
   readonly cookie: SessionCookie;
   readonly completeSignIn: CompleteSignIn;
+  readonly audit: AuditLog;
 }
 
 const SMALL_BODY = jsonBody({ limitBytes: 64 * 1024, optional: true });
@@ -42,6 +44,19 @@ const SMALL_BODY = jsonBody({ limitBytes: 64 * 1024, optional: true });
 export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v1/auth' });
   router.use(authRateLimit(deps.db, deps.clock, deps.ratePerMinute));
+
+  /** Verifies credentials and signs in; a refusal at verification is audited (completeSignIn audits the rest). */
+  async function attempt(ctx: AppContext, method: SignInMethod, verify: () => Promise<string>, extra?: { newAccount?: boolean }): Promise<string> {
+    let userId: string;
+    try {
+      userId = await verify();
+    } catch (e) {
+      await recordSignInFailure(deps.audit, ctx, method, e);
+      throw e;
+    }
+    await deps.completeSignIn(ctx, userId, method, extra);
+    return userId;
+  }
 
   router.get('/providers', (ctx) => {
     ctx.body = { ...deps.providers, passkey: true };
@@ -60,8 +75,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
     ctx.body = await deps.passkeys.signUpOptions(body.display_name ?? null);
   });
   router.post('/passkey/register/verify', SMALL_BODY, async (ctx) => {
-    const userId = await deps.passkeys.signUpVerify((ctx.state.json as { response?: unknown } | undefined)?.response);
-    await deps.completeSignIn(ctx, userId, 'passkey');
+    const userId = await attempt(ctx, 'passkey', () => deps.passkeys.signUpVerify((ctx.state.json as { response?: unknown } | undefined)?.response), { newAccount: true });
     ctx.body = { object: 'session', user_id: userId };
   });
   router.post('/passkey/login/options', SMALL_BODY, async (ctx) => {
@@ -69,8 +83,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
     ctx.body = await deps.passkeys.signInOptions();
   });
   router.post('/passkey/login/verify', SMALL_BODY, async (ctx) => {
-    const userId = await deps.passkeys.signInVerify((ctx.state.json as { response?: unknown } | undefined)?.response);
-    await deps.completeSignIn(ctx, userId, 'passkey');
+    const userId = await attempt(ctx, 'passkey', () => deps.passkeys.signInVerify((ctx.state.json as { response?: unknown } | undefined)?.response));
     ctx.body = { object: 'session', user_id: userId };
   });
   for (const provider of deps.oauth) addOAuthRoutes(router, provider, deps);
@@ -79,14 +92,13 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
     router.post('/password/signup', SMALL_BODY, async (ctx) => {
       const b = (ctx.state.json ?? {}) as { email?: unknown; password?: unknown };
       const userId = await passwords.signUp(b.email, b.password);
-      await deps.completeSignIn(ctx, userId, 'password');
+      await deps.completeSignIn(ctx, userId, 'password', { newAccount: true });
       ctx.status = 201;
       ctx.body = { object: 'session', user_id: userId };
     });
     router.post('/password/login', SMALL_BODY, async (ctx) => {
       const b = (ctx.state.json ?? {}) as { email?: unknown; password?: unknown };
-      const userId = await passwords.signIn(b.email, b.password);
-      await deps.completeSignIn(ctx, userId, 'password');
+      const userId = await attempt(ctx, 'password', () => passwords.signIn(b.email, b.password));
       ctx.body = { object: 'session', user_id: userId };
     });
   }

@@ -23,6 +23,7 @@ import { signInCompleter } from './sign-in.ts';
 import { createAuthRouter } from './routes.ts';
 import { createLoginPageRouter } from './login-page.ts';
 import { createAccountService, type AccountService, type DeleteUserConversations } from '../users/account.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 
 export interface SignIn {
   readonly authenticator: Authenticator;
@@ -39,7 +40,7 @@ export interface SignIn {
 /** Wires sessions, passkeys, OAuth providers and account self-service. */
 export function createSignIn(deps: {
   config: Config; db: Pool; clock: Clock; logger: Logger; apiKeys: ApiKeyService; sessionSecret: Uint8Array;
-  deleteUserConversations: DeleteUserConversations;
+  deleteUserConversations: DeleteUserConversations; audit: AuditLog;
 }): SignIn {
   const { config, db, clock, logger } = deps;
   const publicUrl = config.server.publicUrl;
@@ -48,7 +49,7 @@ export function createSignIn(deps: {
   const passkeys = createPasskeyService({ pool: db, clock, publicUrl });
   const sealing = sealingKeyFromSecret(deps.sessionSecret);
   const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserConversations: deps.deleteUserConversations });
-  const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails });
+  const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails, audit: deps.audit });
   const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);
   const oauth: OAuthProvider[] = [];
   if (config.auth.google) oauth.push(googleProvider(config.auth.google));
@@ -61,7 +62,7 @@ export function createSignIn(deps: {
     passwords: config.auth.passwordEnabled ? createPasswordService(db, clock) : null,
     db, clock, logger, ratePerMinute: config.auth.authRatePerMinute,
     providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
-    passkeys, sessions, cookie, completeSignIn,
+    passkeys, sessions, cookie, completeSignIn, audit: deps.audit,
   });
   return {
     authenticator: sessionAuthenticator(cookie, sessions),

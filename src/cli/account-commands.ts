@@ -1,42 +1,13 @@
 // `cloister migrate|users|keys`: database-backed commands. They work against DATABASE_URL or,
 // when it is unset, the embedded database — joining a running server's if there is one.
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../config.ts';
-import { createServices, type Services } from '../app.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
 import { createLogger } from '../log.ts';
 import { isApiKeyPrefix } from '../auth/api-key-format.ts';
 import { UsageError, type CliIo } from './io.ts';
-
-function cliConfig(io: CliIo): Config {
-  const config = loadConfig(io.env);
-  // Command output goes to stdout; logs stay on stderr and quiet unless LOG_LEVEL asks.
-  return { ...config, log: { level: io.env.LOG_LEVEL ? config.log.level : 'warn' } };
-}
-
-async function withServices<T>(io: CliIo, fn: (s: Services) => Promise<T>): Promise<T> {
-  const services = await createServices(cliConfig(io), { logDestination: pino.destination(2), processMetrics: false });
-  try {
-    return await fn(services);
-  } finally {
-    await services.close();
-  }
-}
-
-function flags(args: string[], options: Record<string, { type: 'string' | 'boolean' }>) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function required(v: string | boolean | undefined, name: string): string {
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-}
+import { cliConfig, withServices, flags, required } from './command-kit.ts';
+import { ADMIN_USER_COMMANDS, adminUsersCommand } from './admin-commands.ts';
 
 /** `migrate [up|down]` */
 export async function migrateCommand(args: string[], io: CliIo): Promise<number> {
@@ -54,9 +25,10 @@ export async function migrateCommand(args: string[], io: CliIo): Promise<number>
   }
 }
 
-/** `users create --email E [--admin]`, `users grant-admin --email E` */
+/** `users create --email E [--admin]`, `users grant-admin --email E`, and the admin commands (list, disable, enable, set-tier) */
 export async function usersCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub !== undefined && ADMIN_USER_COMMANDS.has(sub)) return adminUsersCommand(sub, rest, io);
   if (sub === 'create') {
     const v = flags(rest, { email: { type: 'string' }, admin: { type: 'boolean' } });
     const email = required(v.email, 'email');
@@ -75,7 +47,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     });
   }
-  throw new UsageError('usage: cloister users create --email E [--admin] | users grant-admin --email E');
+  throw new UsageError('usage: cloister users create --email E [--admin] | users grant-admin --email E | users list|disable|enable|set-tier ...');
 }
 
 /** `keys create --email E [--name N]`, `keys list --email E`, `keys revoke --prefix P` */
@@ -88,6 +60,7 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
       const user = await s.users.findByEmail(email);
       if (!user) { io.stderr(`no user with email ${email}`); return 1; }
       const { key, summary } = await s.apiKeys.create(user.id, typeof v.name === 'string' ? v.name : null);
+      await s.audit.recordBestEffort({ action: 'api_key.created', actorUserId: null, subjectUserId: user.id, clientIp: null, details: { via: 'cli', key_id: summary.id, key_prefix: summary.prefix } });
       io.stdout(`created key ${summary.prefix} for ${user.email}; it is shown once, store it now:`);
       io.stdout(key);
       return 0;
@@ -110,8 +83,9 @@ export async function keysCommand(args: string[], io: CliIo): Promise<number> {
     const prefix = required(v.prefix, 'prefix');
     if (!isApiKeyPrefix(prefix)) throw new UsageError('--prefix must be the 12-character key prefix shown by `keys list`');
     return withServices(io, async (s) => {
-      const ok = await s.apiKeys.revoke({ prefix });
-      if (!ok) { io.stderr(`no active key with prefix ${prefix}`); return 1; }
+      const revoked = await s.apiKeys.revoke({ prefix });
+      if (!revoked) { io.stderr(`no active key with prefix ${prefix}`); return 1; }
+      await s.audit.recordBestEffort({ action: 'api_key.revoked', actorUserId: null, subjectUserId: revoked.user_id, clientIp: null, details: { via: 'cli', key_id: revoked.id, key_prefix: revoked.prefix } });
       io.stdout(`revoked ${prefix}`);
       return 0;
     });

@@ -48,16 +48,17 @@ export async function listOwned(db: Queryable, userId: string, kind: OwnedKind, 
 }
 
 /** Adds aggregated requests and tokens to a user's counters for one day and model. */
-export async function addUsage(db: Queryable, u: { userId: string; day: string; model: string; requests: number; inputTokens: number; outputTokens: number; withoutUsage: number }): Promise<void> {
+export async function addUsage(db: Queryable, u: { userId: string; day: string; model: string; requests: number; inputTokens: number; outputTokens: number; withoutUsage: number; estimatedTokens: number }): Promise<void> {
   await query(db,
-    `insert into usage_daily (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage)
-     values ($1, $2, $3, $4, $5, $6, $7)
+    `insert into usage_daily (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage, estimated_tokens)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)
      on conflict (user_id, day, model) do update set
        requests = usage_daily.requests + excluded.requests,
        input_tokens = usage_daily.input_tokens + excluded.input_tokens,
        output_tokens = usage_daily.output_tokens + excluded.output_tokens,
-       requests_without_usage = usage_daily.requests_without_usage + excluded.requests_without_usage`,
-    [u.userId, u.day, u.model, u.requests, u.inputTokens, u.outputTokens, u.withoutUsage]);
+       requests_without_usage = usage_daily.requests_without_usage + excluded.requests_without_usage,
+       estimated_tokens = usage_daily.estimated_tokens + excluded.estimated_tokens`,
+    [u.userId, u.day, u.model, u.requests, u.inputTokens, u.outputTokens, u.withoutUsage, u.estimatedTokens]);
 }
 
 export interface UsageRow {

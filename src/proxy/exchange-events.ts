@@ -22,6 +22,16 @@ export interface CompletedExchange {
   readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | null;
   /** false when the client went away or upstream failed mid-stream */
   readonly completed: boolean;
+  /** bytes received from the client and sent back to it */
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  /** the limits already wrote this exchange's usage (a metered user); the usage recorder skips it */
+  readonly usageRecorded: boolean;
+}
+
+/** Rough tokens for an exchange whose usage upstream did not report (about four bytes per token). */
+export function estimateTokens(bytes: number): number {
+  return Math.ceil(bytes / 4);
 }
 
 export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;

@@ -5,12 +5,16 @@ import type { Principal } from '../auth/api-keys.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
 import type { Observer } from './relay.ts';
+import type { RequestMeter } from '../http/context.ts';
 
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
   readonly principal: Principal;
   readonly model: string | null;
   readonly requestSha256: string;
+  readonly requestBytes: number;
+  /** the limits' hook for this request, if any */
+  readonly meter?: RequestMeter;
   /** the conversation a response is attached to, already ownership-checked */
   readonly conversationId: string | null;
   /** false when upstream keeps no object to come back to (chat completions without store) */
@@ -65,6 +69,10 @@ export function trackExchange(o: TrackOptions): Observer {
       usage = readUsage(data.usage) ?? usage;
     },
     async onFinish(outcome) {
+      await o.meter?.settle({
+        model: o.model, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
+        requestBytes: o.requestBytes, responseBytes: outcome.responseBytes,
+      });
       await o.events.emit({
         kind: o.kind,
         objectId,
@@ -77,6 +85,9 @@ export function trackExchange(o: TrackOptions): Observer {
         streamed: outcome.streamed,
         usage,
         completed: outcome.completed,
+        requestBytes: o.requestBytes,
+        responseBytes: outcome.responseBytes,
+        usageRecorded: o.meter?.recordsUsage ?? false,
       });
     },
   };

@@ -2,8 +2,9 @@
 // come back as they arrive (SSE chunk for chunk, never buffered), hashed as sent. A copy of
 // the bytes is parsed only to learn ids and usage; `observe` may record ownership before the
 // bytes that reveal an id reach the client.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
+import { finished } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { AppError, describeCode } from '../errors.ts';
@@ -18,6 +19,8 @@ const MAX_JSON_BODY = 64 * 1024 * 1024;
 export interface RelayOutcome {
   readonly status: number;
   readonly responseSha256: string;
+  /** bytes of the response body sent to the client */
+  readonly responseBytes: number;
   readonly streamed: boolean;
   /** the client got the whole answer (no abort, no upstream failure) */
   readonly completed: boolean;
@@ -55,26 +58,35 @@ export async function relay(ctx: AppContext, deps: RelayDeps, req: Omit<Upstream
 }
 
 function passBackHeaders(ctx: AppContext, up: UpstreamResponse): void {
-  for (const [name, value] of Object.entries(up.headers)) {
+  for (const name in up.headers) {
+    const value = up.headers[name];
     if (value === undefined || !PASSED_BACK_RESPONSE_HEADERS.test(name)) continue;
     if (ctx.response.get(name)) continue; // a guard (rate limits) already set its own
     ctx.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
 }
 
-/** Reads a whole upstream body (bounded). */
-async function readAll(up: UpstreamResponse): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of up.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BODY) {
-      up.body.destroy();
-      throw new AppError('upstream_error', 'upstream body too large');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Reads a whole upstream body (bounded), from 'data' events rather than an async iterator. */
+function readAll(up: UpstreamResponse): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    up.body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) {
+        tooLarge = true;
+        up.body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    finished(up.body, (err) => {
+      if (tooLarge) reject(new AppError('upstream_error', 'upstream body too large'));
+      else if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+  });
 }
 
 /**
@@ -125,7 +137,7 @@ async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest,
     const parsed = parseObject(body.toString('utf8'));
     if (parsed) await observer.onJson(parsed);
   }
-  const outcome: RelayOutcome = { status: up.status, responseSha256: sha256(body), streamed: false, completed: true };
+  const outcome: RelayOutcome = { status: up.status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true };
   await observer?.onFinish?.(outcome);
   ctx.status = up.status;
   ctx.type = contentType;
@@ -135,6 +147,7 @@ async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest,
 /** SSE relay state: the hash of everything sent and whether we sit at an event boundary. */
 class SseWriter {
   readonly hash: Hash = createHash('sha256');
+  bytes = 0;
   private tail = '\n\n';
   lastWrite = Date.now();
   private readonly res: ServerResponse;
@@ -150,6 +163,7 @@ class SseWriter {
   async write(bytes: Buffer): Promise<void> {
     if (this.res.destroyed || this.res.writableEnded) return;
     this.hash.update(bytes);
+    this.bytes += bytes.length;
     this.tail = (this.tail + bytes.subarray(Math.max(0, bytes.length - 4)).toString('latin1')).slice(-4);
     this.lastWrite = Date.now();
     if (!this.res.write(bytes)) {
@@ -212,7 +226,7 @@ async function relayStream(ctx: AppContext, deps: RelayDeps, req: UpstreamReques
       const parsed = parseObject(body.toString('utf8'));
       if (parsed) await observer?.onJson?.(parsed);
       if (!committed) {
-        await observer?.onFinish?.({ status: up.status, responseSha256: sha256(body), streamed: false, completed: true });
+        await observer?.onFinish?.({ status: up.status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
         ctx.status = up.status;
         ctx.type = String(up.headers['content-type'] ?? 'application/json');
         ctx.body = body;
@@ -255,7 +269,7 @@ async function relayStream(ctx: AppContext, deps: RelayDeps, req: UpstreamReques
   } finally {
     clearInterval(heartbeat);
     if (committed) {
-      const outcome: RelayOutcome = { status, responseSha256: writer.hash.digest('hex'), streamed: true, completed };
+      const outcome: RelayOutcome = { status, responseSha256: writer.hash.digest('hex'), responseBytes: writer.bytes, streamed: true, completed };
       try {
         if (status >= 200 && status < 300) await observer?.onFinish?.(outcome);
       } finally {
@@ -279,7 +293,7 @@ function parseObject(text: string): Record<string, unknown> | null {
   }
 }
 
-/** sha256 hex of bytes. */
+/** sha256 hex of bytes (one-shot: no Hash object for a body already in memory). */
 export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }

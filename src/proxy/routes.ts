@@ -23,6 +23,8 @@ export interface ProxyDeps {
   readonly bodyLimitBytes: number;
   /** authentication (sets ctx.state.principal) */
   readonly auth: AppMiddleware;
+  /** authentication for inference routes, whose guards recheck the credential in their own round trip */
+  readonly inferenceAuth?: AppMiddleware;
   /** run after auth and before any upstream call on inference routes (rate limits, budgets) */
   readonly inferenceGuards?: readonly AppMiddleware[];
 }
@@ -79,13 +81,15 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v1' });
   const h = proxyHelpers(deps);
   const guards = [...(deps.inferenceGuards ?? [])];
-  const inference = [deps.auth, h.requireUpstream, h.body, ...guards];
+  const inference = [deps.inferenceAuth ?? deps.auth, h.requireUpstream, h.body, ...guards];
 
   const track = (ctx: AppContext, kind: 'chat.completion' | 'response' | 'embedding', conversationId: string | null): Observer => trackExchange({
     kind,
     principal: ctx.state.principal!,
     model: modelOf(ctx.state.json),
     requestSha256: sha256(ctx.state.rawBody!),
+    requestBytes: ctx.state.rawBody!.length,
+    meter: ctx.state.meter,
     conversationId,
     // Stored chat completions are the only ones upstream keeps; Responses are stored by default.
     recordOwnership: kind === 'response' ? (ctx.state.json as { store?: unknown }).store !== false : kind === 'chat.completion' && (ctx.state.json as { store?: unknown }).store === true,

@@ -7,7 +7,8 @@ import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { addUsage } from '../conversations/queries.ts';
-import type { ExchangeSubscriber } from './exchange-events.ts';
+import { estimateTokens, type ExchangeSubscriber } from './exchange-events.ts';
+
 
 export interface UsageRecorder {
   readonly subscriber: ExchangeSubscriber;
@@ -17,7 +18,7 @@ export interface UsageRecorder {
   close(): Promise<void>;
 }
 
-interface Pending { userId: string; day: string; model: string; requests: number; inputTokens: number; outputTokens: number; withoutUsage: number }
+interface Pending { userId: string; day: string; model: string; requests: number; inputTokens: number; outputTokens: number; withoutUsage: number; estimatedTokens: number }
 
 /** Buffers usage counters and flushes them periodically. */
 export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger, intervalMs = 1000): UsageRecorder {
@@ -44,13 +45,13 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
 
   return {
     subscriber(e) {
-      if (e.status < 200 || e.status >= 300) return;
+      if (e.status < 200 || e.status >= 300 || e.usageRecorded) return;
       const day = clock.now().toISOString().slice(0, 10);
       const model = (e.model ?? 'unknown').slice(0, 200);
       const key = `${e.userId}\u0000${day}\u0000${model}`;
       let p = pending.get(key);
       if (!p) {
-        p = { userId: e.userId, day, model, requests: 0, inputTokens: 0, outputTokens: 0, withoutUsage: 0 };
+        p = { userId: e.userId, day, model, requests: 0, inputTokens: 0, outputTokens: 0, withoutUsage: 0, estimatedTokens: 0 };
         pending.set(key, p);
       }
       p.requests += 1;
@@ -59,6 +60,7 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
         p.outputTokens += e.usage.outputTokens;
       } else {
         p.withoutUsage += 1;
+        p.estimatedTokens += estimateTokens(e.requestBytes + e.responseBytes);
       }
     },
     flush,

@@ -7,7 +7,8 @@ import type { SealingKey } from '../auth/sealing.ts';
 import type { SessionService } from '../auth/sessions.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
 import { deleteUserPasskeys } from '../auth/passkey-queries.ts';
-import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, setDisabled, type UserRow } from './queries.ts';
+import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, type UserRow } from './queries.ts';
+import { disableUser } from './account-state.ts';
 
 const SETTINGS_MAX_BYTES = 16 * 1024;
 
@@ -19,7 +20,7 @@ export interface AccountService {
   updateDisplayName(userId: string, name: unknown): Promise<UserRow>;
   settings(userId: string): Promise<Record<string, unknown>>;
   putSettings(userId: string, settings: unknown): Promise<Record<string, unknown>>;
-  /** disables an account (for admin tooling): sessions revoked, cached API keys forgotten */
+  /** disables an account (for admin tooling): sessions and API keys revoked at once */
   disable(userId: string): Promise<boolean>;
   /** revokes everything, deletes conversations upstream, then the user and every owned row */
   deleteAccount(userId: string): Promise<{ failed: string[] }>;
@@ -63,8 +64,7 @@ export function createAccountService(deps: {
       return settings as Record<string, unknown>;
     },
     async disable(userId) {
-      const changed = await setDisabled(db, userId, clock.now());
-      await deps.sessions.revokeAll(userId);
+      const { changed } = await disableUser(db, clock, userId);
       deps.apiKeys.forgetUser(userId);
       return changed;
     },

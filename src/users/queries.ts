@@ -78,6 +78,12 @@ export async function setDisabled(db: Queryable, id: string, now: Date): Promise
   return res.rowCount === 1;
 }
 
+/** Clears disabled_at; returns whether a user was changed. */
+export async function setEnabled(db: Queryable, id: string): Promise<boolean> {
+  const res = await query(db, 'update users set disabled_at = null where id = $1 and disabled_at is not null', [id]);
+  return res.rowCount === 1;
+}
+
 /** Deletes a user; every owned row goes with it (foreign keys cascade). */
 export async function deleteUser(db: Queryable, id: string): Promise<boolean> {
   const res = await query(db, 'delete from users where id = $1', [id]);

@@ -9,10 +9,12 @@ import type { UserRow } from './queries.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { AccountService } from './account.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
+import { parseKeyLimits } from '../limits/key-limits.ts';
 import type { SessionService } from '../auth/sessions.ts';
 import type { PasskeyService } from '../auth/passkeys.ts';
 import type { SessionCookie } from '../auth/session-cookie.ts';
 import { listPasskeys, renamePasskey, deletePasskey, type PasskeyRow } from '../auth/passkey-queries.ts';
+import type { AuditAction, AuditDetails, AuditLog } from '../audit/audit-log.ts';
 
 export interface UsersRouterDeps {
   readonly db: Queryable;
@@ -23,6 +25,7 @@ export interface UsersRouterDeps {
   readonly sessions: SessionService;
   readonly passkeys: PasskeyService;
   readonly cookie: SessionCookie;
+  readonly audit: AuditLog;
 }
 
 const seconds = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : null);
@@ -48,6 +51,10 @@ function passkeyJson(p: PasskeyRow) {
 export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v1/users' });
   const { auth, account } = deps;
+  // Self-service security events: best effort, the change itself has already happened.
+  const audit = (ctx: AppContext, action: AuditAction, details: AuditDetails) => deps.audit.recordBestEffort({
+    action, actorUserId: me(ctx), subjectUserId: me(ctx), clientIp: ctx.state.clientIp, details,
+  });
 
   router.get('/me', auth, async (ctx) => {
     ctx.body = userJson(await account.profile(me(ctx)));
@@ -60,6 +67,7 @@ export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
   router.delete('/me', auth, async (ctx) => {
     const userId = me(ctx);
     const { failed } = await account.deleteAccount(userId);
+    await audit(ctx, 'account.deleted', { via: 'api', failed_conversations: failed.length });
     deps.cookie.clear(ctx);
     ctx.body = { object: 'user.deleted', id: userId, deleted: true, failed_conversations: failed };
   });
@@ -77,23 +85,25 @@ export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
     ctx.body = {
       object: 'list',
       data: keys.filter((k) => !k.revoked_at).map((k) => ({
-        object: 'api_key', id: k.id, name: k.name, prefix: k.prefix, created_at: seconds(k.created_at), last_used_at: seconds(k.last_used_at),
+        object: 'api_key', id: k.id, name: k.name, prefix: k.prefix, created_at: seconds(k.created_at), last_used_at: seconds(k.last_used_at), limits: k.limits,
       })),
     };
   });
   router.post('/me/api-keys', auth, jsonBody({ limitBytes: 4096, optional: true }), async (ctx) => {
     const name = json(ctx).name;
     if (name !== undefined && name !== null && typeof name !== 'string') throw new AppError('invalid_request', 'name must be a string', { param: 'name' });
-    const { key, summary } = await deps.apiKeys.create(me(ctx), name ?? null);
+    const limits = parseKeyLimits(json(ctx).limits);
+    const { key, summary } = await deps.apiKeys.create(me(ctx), name ?? null, limits);
+    await audit(ctx, 'api_key.created', { via: 'api', key_id: summary.id, key_prefix: summary.prefix, ...(Object.keys(summary.limits).length ? { limits: summary.limits } : {}) });
     ctx.set('cache-control', 'no-store');
     ctx.status = 201;
-    ctx.body = { object: 'api_key', id: summary.id, name: summary.name, prefix: summary.prefix, created_at: seconds(summary.created_at), key };
+    ctx.body = { object: 'api_key', id: summary.id, name: summary.name, prefix: summary.prefix, created_at: seconds(summary.created_at), limits: summary.limits, key };
   });
   router.delete('/me/api-keys/:id', auth, async (ctx) => {
     const id = ctx.params.id!;
-    if (!/^[0-9a-f-]{36}$/i.test(id) || !(await deps.apiKeys.revoke({ id, userId: me(ctx) }))) {
-      throw new AppError('not_found', `No API key found with id '${id.slice(0, 64)}'.`);
-    }
+    const revoked = /^[0-9a-f-]{36}$/i.test(id) ? await deps.apiKeys.revoke({ id, userId: me(ctx) }) : null;
+    if (!revoked) throw new AppError('not_found', `No API key found with id '${id.slice(0, 64)}'.`);
+    await audit(ctx, 'api_key.revoked', { via: 'api', key_id: revoked.id, key_prefix: revoked.prefix });
     ctx.body = { object: 'api_key.deleted', id, deleted: true };
   });
 
@@ -124,8 +134,10 @@ export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
     ctx.body = await deps.passkeys.addOptions(me(ctx));
   });
   router.post('/me/passkeys', auth, body, async (ctx) => {
+    const passkey = await deps.passkeys.addVerify(me(ctx), json(ctx).response);
+    await audit(ctx, 'passkey.added', { passkey_id: passkey.id });
     ctx.status = 201;
-    ctx.body = passkeyJson(await deps.passkeys.addVerify(me(ctx), json(ctx).response));
+    ctx.body = passkeyJson(passkey);
   });
   router.patch('/me/passkeys/:id', auth, body, async (ctx) => {
     const name = json(ctx).name;
@@ -140,6 +152,7 @@ export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
   });
   router.delete('/me/passkeys/:id', auth, async (ctx) => {
     if (!(await deletePasskey(deps.db, ctx.params.id!, me(ctx)))) throw new AppError('not_found', 'No passkey found with that id.');
+    await audit(ctx, 'passkey.removed', { passkey_id: ctx.params.id!.slice(0, 1024) });
     ctx.body = { object: 'passkey.deleted', id: ctx.params.id, deleted: true };
   });
   return router;

@@ -76,7 +76,7 @@ describe('account self-service', () => {
     }
   });
 
-  it('rate-limits /v1/auth/* per client IP in fixed windows', async () => {
+  it('rate-limits /v1/auth/* per client IP and lets the caller back in once the wait is over', async () => {
     for (let i = 0; i < 5; i++) expect((await t.request('/v1/auth/providers')).status).to.equal(200);
     const limited = await t.request('/v1/auth/providers');
     expect(limited.status).to.equal(429);
@@ -110,7 +110,7 @@ describe('account disable (for admin tooling)', () => {
     expect((await t.request('/v1/users/me', { key: u.key })).status).to.equal(200); // now cached
     const { createSignIn } = await import('../../../src/auth/wiring.ts');
     const s = t.app.services;
-    const signIn = createSignIn({ config: s.config, db: s.database.pool, clock: s.clock, logger: s.logger, apiKeys: s.apiKeys, sessionSecret: s.sessionSecret, deleteUserConversations: async () => ({ failed: [] }) });
+    const signIn = createSignIn({ config: s.config, db: s.database.pool, clock: s.clock, logger: s.logger, apiKeys: s.apiKeys, sessionSecret: s.sessionSecret, deleteUserConversations: async () => ({ failed: [] }), audit: s.audit });
     expect(await signIn.account.disable(u.userId)).to.equal(true);
     expect((await t.request('/v1/users/me', { key: u.key })).status).to.equal(401);
     expect((await t.request('/v1/users/me', { headers: { cookie } })).status).to.equal(401);

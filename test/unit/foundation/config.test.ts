@@ -87,4 +87,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443/' }).server.allowedOrigins).to.deep.equal(['https://a.example', 'https://b.example:8443']);
     expect(problemsOf({ ALLOWED_ORIGINS: 'https://a.example/path' }).join()).to.contain('ALLOWED_ORIGINS');
   });
+
+  it('reads the default tier from RATE_LIMIT_* and BUDGET_*, and named tiers from RATE_LIMIT_TIERS', () => {
+    const c = loadConfig({ RATE_LIMIT_RPM: '60', BUDGET_DAILY_TOKENS: '0', RATE_LIMIT_TIERS: '{"pro":{"rpm":600,"daily_tokens":null,"monthly_tokens":5000000}}' });
+    expect(c.limits.default).to.deep.equal({ rpm: 60, tpm: null, concurrency: null, dailyTokens: 0, monthlyTokens: null });
+    expect(c.limits.tiers).to.deep.equal({ pro: { rpm: 600, dailyTokens: null, monthlyTokens: 5000000 } });
+    expect(loadConfig({ RATE_LIMIT_RPM: '' }).limits.default.rpm, 'empty = unlimited').to.equal(null);
+  });
+
+  it('refuses limits that cannot work: zero rates, unknown fields, bad tier names', () => {
+    const problems = problemsOf({
+      RATE_LIMIT_RPM: '0',
+      RATE_LIMIT_TIERS: '{"Pro!":{"rpm":1},"default":{},"team":{"rpm":0,"tokens":5,"concurrency":-1,"tpm":1.5},"x":3}',
+    });
+    expect(problems.join('\n')).to.contain('RATE_LIMIT_RPM must be an integer between 1');
+    expect(problems.some((p) => p.includes("tier name 'Pro!'"))).to.equal(true);
+    expect(problems.some((p) => p.includes("tier name 'default'"))).to.equal(true);
+    expect(problems).to.include('RATE_LIMIT_TIERS.team: rpm must be null or a whole number >= 1');
+    expect(problems.some((p) => p.startsWith("RATE_LIMIT_TIERS.team: unknown limit 'tokens'"))).to.equal(true);
+    expect(problems).to.include('RATE_LIMIT_TIERS.team: concurrency must be null or a whole number >= 0');
+    expect(problems).to.include('RATE_LIMIT_TIERS.team: tpm must be null or a whole number >= 1');
+    expect(problems).to.include('RATE_LIMIT_TIERS.x must be an object of limits');
+    expect(problemsOf({ RATE_LIMIT_TIERS: '[1]' })).to.deep.equal(['RATE_LIMIT_TIERS must be a JSON object of tier name -> limits']);
+  });
 });

@@ -1,0 +1,314 @@
+-- Up Migration
+-- Limits, tiers, administration and the audit log. Counts, limits and metadata only: never content.
+
+-- A user's tier (named in RATE_LIMIT_TIERS; unknown names fall back to `default`) and the
+-- per-user overrides an admin set: {"rpm","tpm","concurrency","daily_tokens","monthly_tokens"};
+-- a present key with null means unlimited, an absent key means "as the tier says".
+alter table users add column tier text not null default 'default';
+alter table users add column limit_overrides jsonb not null default '{}';
+-- An API key may be capped below its owner's limits: {"rpm","tpm","concurrency"}.
+alter table api_keys add column limits jsonb not null default '{}';
+
+-- Tokens charged for exchanges whose usage upstream did not report (estimated from bytes), so
+-- that budgets fail closed instead of treating unknown usage as free.
+alter table usage_daily add column estimated_tokens bigint not null default 0;
+
+-- GCRA state: the theoretical arrival time (ms since the epoch) of each bucket, e.g.
+-- 'inference:requests:user:<uuid>'. A row whose tat is in the past is the same as no row.
+create table rate_limit_buckets (
+  bucket text primary key,
+  tat double precision not null
+);
+
+-- Concurrent-stream leases; a replica that dies stops renewing them and they expire.
+create table concurrency_leases (
+  id uuid primary key,
+  user_id uuid not null references users (id) on delete cascade,
+  api_key_id uuid,
+  expires_at double precision not null
+);
+create index concurrency_leases_user_idx on concurrency_leases (user_id, expires_at);
+create index concurrency_leases_expiry_idx on concurrency_leases (expires_at);
+
+-- Security events and admin actions. No foreign keys: the record outlives the accounts.
+create table audit_events (
+  id bigint generated always as identity primary key,
+  occurred_at timestamptz not null,
+  action text not null,
+  actor_user_id uuid,
+  subject_user_id uuid,
+  client_ip text,
+  details jsonb not null default '{}'
+);
+create index audit_events_time_idx on audit_events (occurred_at desc, id desc);
+create index audit_events_subject_idx on audit_events (subject_user_id, occurred_at desc, id desc);
+
+-- Append-only: no update ever; delete only by the retention sweep, which sets
+-- cloister.audit_retention = 'on' for its own transaction.
+create function audit_events_append_only() returns trigger language plpgsql as $$
+begin
+  if tg_op = 'DELETE' and current_setting('cloister.audit_retention', true) = 'on' then
+    return old;
+  end if;
+  raise exception 'audit_events is append-only' using errcode = 'P0001';
+end $$;
+create trigger audit_events_append_only before update or delete on audit_events
+  for each row execute function audit_events_append_only();
+
+-- The fixed-window counters of the first sign-in limiter are replaced by GCRA buckets.
+drop table auth_rate_counters;
+
+-- A limit from an override object (key present: its value, null = unlimited) or else the tier.
+create function cloister_limit_pick(overrides jsonb, tier jsonb, name text) returns bigint
+language sql immutable as $$
+  select case when overrides ? name then (overrides ->> name)::bigint else (tier ->> name)::bigint end
+$$;
+
+-- One GCRA step for a bucket: `p_limit` per `p_period` ms, at most `p_limit` in a burst.
+-- Takes one unit when allowed and returns what the x-ratelimit-* headers need.
+create function cloister_gcra_take(p_bucket text, p_now double precision, p_limit bigint, p_period double precision)
+returns table (allowed boolean, remaining bigint, reset_ms double precision, retry_ms double precision)
+language plpgsql as $$
+declare
+  interval_ms double precision := p_period / p_limit;
+  v_tat double precision;
+  v_next double precision;
+begin
+  insert into rate_limit_buckets (bucket, tat) values (p_bucket, 0) on conflict (bucket) do nothing;
+  select b.tat into v_tat from rate_limit_buckets b where b.bucket = p_bucket for update;
+  v_next := greatest(v_tat, p_now) + interval_ms;
+  if v_next - p_now <= p_period + 0.001 then
+    update rate_limit_buckets set tat = v_next where bucket = p_bucket;
+    return query select true, floor((p_period - (v_next - p_now)) / interval_ms + 0.000001)::bigint, v_next - p_now, 0::double precision;
+  else
+    return query select false, 0::bigint, greatest(v_tat, p_now) - p_now, v_next - p_now - p_period;
+  end if;
+end $$;
+
+-- The whole pre-check of an inference request, under a per-user advisory lock so concurrent
+-- checks on any replica are serialised: account state, budgets, concurrency, requests per
+-- minute (user and key) and tokens per minute (user and key). All or nothing: state changes
+-- (request buckets, the lease) only when every limit allows the request.
+create function cloister_limit_acquire(
+  p_user uuid, p_key uuid, p_now double precision, p_tiers jsonb,
+  p_lease uuid, p_lease_expires double precision, p_estimate bigint, p_day date, p_month date)
+returns table (
+  verdict text, retry_ms double precision, metered boolean,
+  user_tpm bigint, key_tpm bigint, lease_taken boolean,
+  rpm bigint, requests_remaining bigint, requests_reset_ms double precision,
+  tpm bigint, tokens_remaining bigint, tokens_reset_ms double precision)
+language plpgsql as $$
+declare
+  period constant double precision := 60000;
+  u record;
+  t jsonb;
+  kl jsonb := '{}';
+  k_live boolean;
+  l_rpm bigint; l_tpm bigint; l_conc bigint; l_day bigint; l_month bigint;
+  k_rpm bigint; k_tpm bigint; k_conc bigint;
+  used_day bigint; used_month bigint; n bigint;
+  u_tat double precision; k_tat double precision; u_next double precision; k_next double precision;
+  ut_tat double precision; kt_tat double precision;
+  avail double precision; need double precision;
+  out_rpm bigint; out_rem bigint; out_reset double precision;
+  out_tpm bigint; out_trem bigint; out_treset double precision;
+  r_rem bigint; t_rem bigint;
+begin
+  select x.disabled_at, x.tier, x.limit_overrides into u from users x where x.id = p_user;
+  if not found or u.disabled_at is not null then
+    return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false,
+      null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+    return;
+  end if;
+  t := coalesce(p_tiers -> u.tier, p_tiers -> 'default', '{}'::jsonb);
+  l_rpm := cloister_limit_pick(u.limit_overrides, t, 'rpm');
+  l_tpm := cloister_limit_pick(u.limit_overrides, t, 'tpm');
+  l_conc := cloister_limit_pick(u.limit_overrides, t, 'concurrency');
+  l_day := cloister_limit_pick(u.limit_overrides, t, 'daily_tokens');
+  l_month := cloister_limit_pick(u.limit_overrides, t, 'monthly_tokens');
+  if p_key is not null then
+    -- The key is checked here too: on inference routes a replica's cached key skips its own
+    -- liveness lookup, so a revoked key stops on every replica within this same round trip.
+    select k.limits, k.revoked_at is null and k.user_id = p_user into kl, k_live from api_keys k where k.id = p_key;
+    if not coalesce(k_live, false) then
+      return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    kl := coalesce(kl, '{}'::jsonb);
+  end if;
+  k_rpm := (kl ->> 'rpm')::bigint;
+  k_tpm := (kl ->> 'tpm')::bigint;
+  k_conc := (kl ->> 'concurrency')::bigint;
+
+  if coalesce(l_rpm, l_tpm, l_conc, l_day, l_month, k_rpm, k_tpm, k_conc) is null then
+    return query select 'ok'::text, 0::double precision, false, null::bigint, null::bigint, false,
+      null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+    return;
+  end if;
+
+  perform pg_advisory_xact_lock(hashtextextended('cloister.limits:' || p_user::text, 0));
+
+  if l_day is not null or l_month is not null then
+    select coalesce(sum(d.input_tokens + d.output_tokens + d.estimated_tokens) filter (where d.day >= p_day), 0),
+           coalesce(sum(d.input_tokens + d.output_tokens + d.estimated_tokens), 0)
+      into used_day, used_month
+      from usage_daily d where d.user_id = p_user and d.day >= p_month;
+    if l_day is not null and used_day >= l_day then
+      return query select 'daily_budget'::text, 0::double precision, true, l_tpm, k_tpm, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    if l_month is not null and used_month >= l_month then
+      return query select 'monthly_budget'::text, 0::double precision, true, l_tpm, k_tpm, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+  end if;
+
+  if l_conc is not null or k_conc is not null then
+    delete from concurrency_leases c where c.user_id = p_user and c.expires_at <= p_now;
+    if l_conc is not null then
+      select count(*) into n from concurrency_leases c where c.user_id = p_user;
+      if n >= l_conc then
+        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false,
+          null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+        return;
+      end if;
+    end if;
+    if k_conc is not null then
+      select count(*) into n from concurrency_leases c where c.api_key_id = p_key and c.user_id = p_user;
+      if n >= k_conc then
+        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false,
+          null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+        return;
+      end if;
+    end if;
+  end if;
+
+  -- Requests per minute: user bucket, then key bucket; the tighter one goes in the headers.
+  if l_rpm is not null then
+    select b.tat into u_tat from rate_limit_buckets b where b.bucket = 'inference:requests:user:' || p_user;
+    u_next := greatest(coalesce(u_tat, 0), p_now) + period / l_rpm;
+    if u_next - p_now > period + 0.001 then
+      return query select 'requests'::text, u_next - p_now - period, true, l_tpm, k_tpm, false,
+        l_rpm, 0::bigint, greatest(coalesce(u_tat, 0), p_now) - p_now, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    out_rpm := l_rpm;
+    out_rem := floor((period - (u_next - p_now)) / (period / l_rpm) + 0.000001)::bigint;
+    out_reset := u_next - p_now;
+  end if;
+  if k_rpm is not null then
+    select b.tat into k_tat from rate_limit_buckets b where b.bucket = 'inference:requests:key:' || p_key;
+    k_next := greatest(coalesce(k_tat, 0), p_now) + period / k_rpm;
+    if k_next - p_now > period + 0.001 then
+      return query select 'requests'::text, k_next - p_now - period, true, l_tpm, k_tpm, false,
+        k_rpm, 0::bigint, greatest(coalesce(k_tat, 0), p_now) - p_now, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    r_rem := floor((period - (k_next - p_now)) / (period / k_rpm) + 0.000001)::bigint;
+    if out_rpm is null or r_rem < out_rem then
+      out_rpm := k_rpm; out_rem := r_rem; out_reset := k_next - p_now;
+    end if;
+  end if;
+
+  -- Tokens per minute: charged when usage arrives; here the bucket must hold this request's
+  -- estimated input (capped at the whole minute's allowance, or a large prompt could never pass).
+  if l_tpm is not null then
+    select b.tat into ut_tat from rate_limit_buckets b where b.bucket = 'inference:tokens:user:' || p_user;
+    avail := (period - (greatest(coalesce(ut_tat, 0), p_now) - p_now)) * l_tpm / period;
+    need := greatest(1, least(p_estimate, l_tpm));
+    if avail < need then
+      return query select 'tokens'::text, (need - avail) * period / l_tpm, true, l_tpm, k_tpm, false,
+        out_rpm, out_rem, out_reset, l_tpm, greatest(0, floor(avail))::bigint, greatest(coalesce(ut_tat, 0), p_now) - p_now;
+      return;
+    end if;
+    out_tpm := l_tpm; out_trem := floor(avail)::bigint; out_treset := greatest(coalesce(ut_tat, 0), p_now) - p_now;
+  end if;
+  if k_tpm is not null then
+    select b.tat into kt_tat from rate_limit_buckets b where b.bucket = 'inference:tokens:key:' || p_key;
+    avail := (period - (greatest(coalesce(kt_tat, 0), p_now) - p_now)) * k_tpm / period;
+    need := greatest(1, least(p_estimate, k_tpm));
+    if avail < need then
+      return query select 'tokens'::text, (need - avail) * period / k_tpm, true, l_tpm, k_tpm, false,
+        out_rpm, out_rem, out_reset, k_tpm, greatest(0, floor(avail))::bigint, greatest(coalesce(kt_tat, 0), p_now) - p_now;
+      return;
+    end if;
+    t_rem := floor(avail)::bigint;
+    if out_tpm is null or t_rem < out_trem then
+      out_tpm := k_tpm; out_trem := t_rem; out_treset := greatest(coalesce(kt_tat, 0), p_now) - p_now;
+    end if;
+  end if;
+
+  -- Every limit allows it: take the request and, when streams are limited, a lease.
+  if l_rpm is not null then
+    insert into rate_limit_buckets (bucket, tat) values ('inference:requests:user:' || p_user, u_next)
+      on conflict (bucket) do update set tat = excluded.tat;
+  end if;
+  if k_rpm is not null then
+    insert into rate_limit_buckets (bucket, tat) values ('inference:requests:key:' || p_key, k_next)
+      on conflict (bucket) do update set tat = excluded.tat;
+  end if;
+  if (l_conc is not null or k_conc is not null) and p_lease is not null then
+    insert into concurrency_leases (id, user_id, api_key_id, expires_at) values (p_lease, p_user, p_key, p_lease_expires);
+  end if;
+  return query select 'ok'::text, 0::double precision,
+    (l_tpm is not null or k_tpm is not null or l_conc is not null or k_conc is not null or l_day is not null or l_month is not null),
+    l_tpm, k_tpm, ((l_conc is not null or k_conc is not null) and p_lease is not null),
+    out_rpm, out_rem, out_reset, out_tpm, out_trem, out_treset;
+end $$;
+
+-- After a metered exchange: release its lease, charge its tokens to the token buckets and
+-- record its usage, in one round trip.
+create function cloister_limit_settle(
+  p_user uuid, p_key uuid, p_now double precision, p_lease uuid,
+  p_user_tpm bigint, p_key_tpm bigint, p_tokens bigint,
+  p_record boolean, p_day date, p_model text, p_input bigint, p_output bigint, p_estimated bigint)
+returns void language plpgsql as $$
+declare
+  period constant double precision := 60000;
+begin
+  if p_lease is not null then
+    delete from concurrency_leases where id = p_lease;
+  end if;
+  if p_tokens > 0 and p_user_tpm is not null then
+    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:user:' || p_user, p_now + p_tokens * period / p_user_tpm)
+      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_user_tpm;
+  end if;
+  if p_tokens > 0 and p_key_tpm is not null and p_key is not null then
+    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:key:' || p_key, p_now + p_tokens * period / p_key_tpm)
+      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_key_tpm;
+  end if;
+  if p_record then
+    insert into usage_daily as d (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage, estimated_tokens)
+      values (p_user, p_day, p_model, 1, p_input, p_output, case when p_estimated > 0 then 1 else 0 end, p_estimated)
+      on conflict (user_id, day, model) do update set
+        requests = d.requests + 1,
+        input_tokens = d.input_tokens + excluded.input_tokens,
+        output_tokens = d.output_tokens + excluded.output_tokens,
+        requests_without_usage = d.requests_without_usage + excluded.requests_without_usage,
+        estimated_tokens = d.estimated_tokens + excluded.estimated_tokens;
+  end if;
+end $$;
+
+-- Down Migration
+drop function cloister_limit_settle(uuid, uuid, double precision, uuid, bigint, bigint, bigint, boolean, date, text, bigint, bigint, bigint);
+drop function cloister_limit_acquire(uuid, uuid, double precision, jsonb, uuid, double precision, bigint, date, date);
+drop function cloister_gcra_take(text, double precision, bigint, double precision);
+drop function cloister_limit_pick(jsonb, jsonb, text);
+create table auth_rate_counters (
+  bucket text not null,
+  window_start timestamptz not null,
+  hits integer not null,
+  primary key (bucket, window_start)
+);
+drop trigger audit_events_append_only on audit_events;
+drop function audit_events_append_only();
+drop table audit_events;
+drop table concurrency_leases;
+drop table rate_limit_buckets;
+alter table usage_daily drop column estimated_tokens;
+alter table api_keys drop column limits;
+alter table users drop column limit_overrides;
+alter table users drop column tier;

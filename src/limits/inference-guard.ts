@@ -1,0 +1,146 @@
+// Limits on inference routes (chat completions, responses, embeddings), per user and per API
+// key: requests and tokens per minute, concurrent requests, daily and monthly token budgets.
+// One Postgres round trip before the request (cloister_limit_acquire) and, for users with
+// token, concurrency or budget limits, one when the exchange completes, before its last byte
+// (cloister_limit_settle: lease released, tokens charged, usage written). Nothing is counted
+// in process memory, so every replica sees the same state. A failed check refuses the request.
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Config, TierLimits } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { AppContext, AppMiddleware, RequestMeter } from '../http/context.ts';
+import { acquire, settle, renewLeases, sweepLimitState, type AcquireRow } from './queries.ts';
+import { rateLimitHeaders } from './headers.ts';
+import { estimateTokens } from '../proxy/exchange-events.ts';
+import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
+
+export interface InferenceLimits {
+  /** the middleware for inference routes (after auth and body parsing) */
+  readonly guard: AppMiddleware;
+  /** stops renewing leases and sweeping */
+  close(): void;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** The tiers as the SQL function reads them: every tier fully resolved over the default, snake_case. */
+export function tiersForSql(limits: Config['limits']): string {
+  const snake = (t: TierLimits) => ({ rpm: t.rpm, tpm: t.tpm, concurrency: t.concurrency, daily_tokens: t.dailyTokens, monthly_tokens: t.monthlyTokens });
+  const out: Record<string, ReturnType<typeof snake>> = { default: snake(limits.default) };
+  for (const [name, tier] of Object.entries(limits.tiers)) out[name] = snake({ ...limits.default, ...tier });
+  return JSON.stringify(out);
+}
+
+/** Builds the inference limits for one app. */
+export function createInferenceLimits(deps: { db: Queryable; clock: Clock; logger: Logger; limits: Config['limits'] }): InferenceLimits {
+  const { db, clock, logger } = deps;
+  const tiers = tiersForSql(deps.limits);
+  const ttl = deps.limits.leaseTtlMs;
+  const liveLeases = new Set<string>();
+
+  // Leases of requests still running here are pushed forward; a replica that dies stops
+  // doing so and its leases expire after the TTL.
+  const renewer = setInterval(() => {
+    if (liveLeases.size === 0) return;
+    renewLeases(db, [...liveLeases], clock.now().getTime() + ttl)
+      .catch((e: unknown) => logger.warn({ event: 'limits.renew_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } }));
+  }, Math.max(1000, Math.floor(ttl / 3)));
+  renewer.unref();
+  const sweeper = setInterval(() => {
+    sweepLimitState(db, clock.now().getTime())
+      .catch((e: unknown) => logger.warn({ event: 'limits.sweep_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } }));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  const guard: AppMiddleware = async (ctx, next) => {
+    const principal = ctx.state.principal!;
+    const now = clock.now();
+    const leaseId = randomUUID();
+    const requestBytes = ctx.state.rawBody?.length ?? 0;
+    let row: AcquireRow;
+    try {
+      row = await acquire(db, {
+        userId: principal.userId, keyId: principal.keyId ?? null, nowMs: now.getTime(), tiers,
+        leaseId, leaseExpiresMs: now.getTime() + ttl, estimateTokens: estimateTokens(requestBytes),
+        day: utcDay(now), month: utcMonthStart(now),
+      });
+    } catch (e) {
+      // Fail closed: without the shared state no replica may let a request through unchecked.
+      logger.error({ event: 'limits.check_failed', request_id: ctx.state.requestId, err: { type: (e as Error).name, code: (e as { code?: string }).code } });
+      throw new AppError('service_unavailable', 'limits unavailable', { headers: { 'retry-after': '1' } });
+    }
+    const headers = { ...rateLimitHeaders('requests', row.requests), ...rateLimitHeaders('tokens', row.tokens) };
+    for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+    if (row.verdict !== 'ok') throw refusal(ctx, row, now);
+
+    const lease = row.leaseTaken ? leaseId : null;
+    let settled = false;
+    const finish = async (tokens: number, record: Parameters<typeof settle>[1]['record']) => {
+      settled = true;
+      if (lease) liveLeases.delete(lease);
+      await settle(db, {
+        userId: principal.userId, keyId: principal.keyId ?? null, nowMs: clock.now().getTime(), leaseId: lease,
+        userTpm: row.userTpm, keyTpm: row.keyTpm, tokens, record,
+      });
+    };
+    if (lease) liveLeases.add(lease);
+    if (row.metered) {
+      const meter: RequestMeter = {
+        recordsUsage: true,
+        async settle(e) {
+          const known = e.inputTokens !== null && e.outputTokens !== null;
+          const estimated = known ? 0 : estimateTokens(e.requestBytes + e.responseBytes);
+          const tokens = known ? e.inputTokens! + e.outputTokens! : estimated;
+          try {
+            await finish(tokens, { day: utcDay(clock.now()), model: (e.model ?? 'unknown').slice(0, 200), input: e.inputTokens ?? 0, output: e.outputTokens ?? 0, estimated });
+          } catch (err) {
+            logger.error({ event: 'limits.settle_failed', request_id: ctx.state.requestId, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+          }
+        },
+      };
+      ctx.state.meter = meter;
+    }
+    try {
+      await next();
+    } finally {
+      // No completed exchange (refused upstream, failed, or the client left before an answer):
+      // give the lease back before the error response goes out.
+      if (lease && !settled) {
+        await finish(0, null).catch((err: unknown) => {
+          logger.warn({ event: 'limits.release_failed', request_id: ctx.state.requestId, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+        });
+      }
+    }
+  };
+
+  return {
+    guard,
+    close() {
+      clearInterval(renewer);
+      clearInterval(sweeper);
+    },
+  };
+}
+
+function refusal(ctx: AppContext, row: AcquireRow, now: Date): AppError {
+  const retry = (ms: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
+  switch (row.verdict) {
+    case 'disabled':
+      // As if the credential had been looked up afresh: a disabled account's keys and sessions stop at once.
+      return ctx.state.principal?.via === 'api_key'
+        ? new AppError('invalid_api_key', 'Incorrect API key provided.')
+        : new AppError('unauthenticated', 'You didn\'t provide an API key. Send "Authorization: Bearer <api key>" or sign in.');
+    case 'daily_budget':
+      return new AppError('insufficient_quota', 'You exceeded your daily token budget; it resets at 00:00 UTC.', { headers: retry(msUntilNextDay(now)) });
+    case 'monthly_budget':
+      return new AppError('insufficient_quota', 'You exceeded your monthly token budget; it resets on the first day of next month (UTC).', { headers: retry(msUntilNextMonth(now)) });
+    case 'concurrency':
+      return new AppError('rate_limit_exceeded', 'Too many concurrent requests; wait for one to finish.', { headers: retry(row.retryMs) });
+    case 'tokens':
+      return new AppError('rate_limit_exceeded', `Rate limit reached for tokens per minute (limit ${row.tokens?.limit ?? '?'}). Please try again later.`, { headers: retry(row.retryMs) });
+    default:
+      return new AppError('rate_limit_exceeded', `Rate limit reached for requests per minute (limit ${row.requests?.limit ?? '?'}). Please try again later.`, { headers: retry(row.retryMs) });
+  }
+}
