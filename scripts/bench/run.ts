@@ -1,16 +1,22 @@
 // `npm run bench`: what Cloister adds on top of talking to the upstream directly and on top of
 // a bare undici pass-through proxy (the floor for any Node proxy). Everything runs on loopback
-// and every loop is bounded. Cloister runs as a child process (`cloister serve`) so its RSS is
-// its own; with TEST_DATABASE_URL it uses a fresh database on that server, else embedded PGlite.
-// Prints a table and writes bench/results.json. Reports numbers; asserts nothing.
-// BENCH_ATTESTATION=simulated also signs every completion (two signatures + one row), as production does.
-import http from 'node:http';
+// and every loop is bounded. The fake upstream, the bare proxy and Cloister each run in their
+// own process (so both proxies run under the same conditions); this process is the load
+// generator. With TEST_DATABASE_URL Cloister uses a fresh database on that server, else
+// embedded PGlite. Every measurement is repeated BENCH_ROUNDS times, targets interleaved, and
+// reported as the median with the spread (min–max). CPU time of each process during the
+// throughput runs shows which one is saturated. Prints a table and writes bench/results.json.
+// Reports numbers; asserts nothing.
+// BENCH_ATTESTATION=simulated also signs every completion, as production does.
+// BENCH_LIMITS=1 also runs a second Cloister with (unreachably high) rate limits, concurrency
+// and budgets configured, so every inference request pays the limit checks, and reports the
+// difference from the one without.
+// BENCH_NODE_OPTIONS is passed to the Cloister processes (e.g. --cpu-prof --cpu-prof-dir=DIR).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -20,67 +26,54 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const TTFB_RUNS = Number(process.env.BENCH_TTFB ?? 500);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const OPEN_STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const LIMITS = process.env.BENCH_LIMITS === '1';
+const CONNECTIONS = 64;
 const BIN = fileURLToPath(new URL('../../bin/cloister.js', import.meta.url));
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
-const COMPLETION = JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion', created: 1, model: 'bench', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
-const CHUNK = (c: string) => `data: ${JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: c } }] })}\n\n`;
 const BODY = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hello' }] });
 const STREAM_BODY = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'hello' }] });
 const HOLD_BODY = JSON.stringify({ model: 'hold', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+/** High enough never to refuse a bench request, so every request pays the checks and nothing else. */
+const LIMITS_ENV = { RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000', RATE_LIMIT_CONCURRENCY: '100000', BUDGET_DAILY_TOKENS: '1000000000000' };
 
-/** The upstream: answers at once; "hold" streams send one chunk and stay open until released. */
+/** Starts a helper script in its own process and waits for the {"url"} line it prints. */
+async function startHelper(script: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{"url"'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', () => reject(new Error(`${script} exited`)));
+  });
+  child.stdout!.resume();
+  return { url, child };
+}
+
 async function startUpstream() {
-  const held = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      if (req.url?.endsWith('/models')) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"object":"list","data":[]}'); return; }
-      if (body.includes('"stream":true')) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(CHUNK('o'));
-        if (body.includes('"hold"')) { held.add(res); return; }
-        res.write(CHUNK('k'));
-        res.end('data: [DONE]\n\n');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(COMPLETION) });
-      res.end(COMPLETION);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, release: () => { for (const r of held) r.end('data: [DONE]\n\n'); held.clear(); } };
+  const { url, child } = await startHelper('./upstream.ts');
+  return {
+    url, child,
+    release: () => new Promise<void>((resolve) => { child.once('message', () => resolve()); child.send('release'); }),
+    stop: () => { child.disconnect(); },
+  };
 }
 
-/** The floor: a bare undici pass-through with no auth or bookkeeping. */
-async function startBareProxy(upstream: string) {
-  const agent = new Agent({ connections: 256, keepAliveTimeout: 60_000 });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      try {
-        const up = await request(upstream + req.url, { method: req.method as 'POST', headers: { 'content-type': 'application/json' }, body: chunks.length ? Buffer.concat(chunks) : undefined, dispatcher: agent });
-        res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') });
-        for await (const c of up.body) res.write(c);
-        res.end();
-      } catch {
-        res.writeHead(502).end();
-      }
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
+interface Cloister { url: string; key: string; child: ChildProcess; stop(): Promise<void> }
 
-async function startCloister(upstream: string): Promise<{ url: string; key: string; child: ChildProcess; stop: () => Promise<void> }> {
+async function startCloister(upstream: string, label: string, extraEnv: Record<string, string> = {}): Promise<Cloister> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cloister-bench-'));
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, OPENAI_BASE_URL: `${upstream}/v1`, LOG_LEVEL: 'warn', ATTESTATION_MODE: process.env.BENCH_ATTESTATION ?? 'off', STREAM_HEARTBEAT_MS: '600000' };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, OPENAI_BASE_URL: `${upstream}/v1`, LOG_LEVEL: 'warn',
+    ATTESTATION_MODE: process.env.BENCH_ATTESTATION ?? 'off', STREAM_HEARTBEAT_MS: '600000', ...extraEnv,
+  };
   let dbName: string | null = null;
   if (process.env.TEST_DATABASE_URL) {
-    dbName = `cloister_bench_${process.pid}`;
+    dbName = `cloister_bench_${process.pid}_${label}`;
     const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await admin.connect();
     await admin.query(`drop database if exists ${dbName}`);
@@ -90,21 +83,27 @@ async function startCloister(upstream: string): Promise<{ url: string; key: stri
     u.pathname = `/${dbName}`;
     env.DATABASE_URL = u.href;
   }
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.includes('"server.listening"'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', () => reject(new Error('cloister exited')));
-  });
-  child.stdout!.resume();
-  const cliEnv = { ...env };
+  const nodeArgs = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  // LOG_LEVEL info for the process: the access log line is part of what a request costs. The
+  // log goes to a file, as it would to a collector: read through a pipe by this process, it
+  // would take CPU from the load generator during the runs.
+  const logPath = join(dataDir, 'cloister.log');
+  const logFd = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', logFd, 'inherit'] });
+  closeSync(logFd);
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  const url = await (async () => {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !exited;) {
+      const line = readFileSync(logPath, 'utf8').split('\n').find((l) => l.includes('"server.listening"'));
+      if (line) return (JSON.parse(line) as { url: string }).url;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`cloister did not start:\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
+  })();
   const out: string[] = [];
-  await cli(['users', 'create', '--email', 'bench@example.com'], { env: cliEnv, stdout: () => {}, stderr: (l) => process.stderr.write(`${l}\n`) });
-  await cli(['keys', 'create', '--email', 'bench@example.com'], { env: cliEnv, stdout: (l) => out.push(l), stderr: (l) => process.stderr.write(`${l}\n`) });
+  await cli(['users', 'create', '--email', 'bench@example.com'], { env, stdout: () => {}, stderr: (l) => process.stderr.write(`${l}\n`) });
+  await cli(['keys', 'create', '--email', 'bench@example.com'], { env, stdout: (l) => out.push(l), stderr: (l) => process.stderr.write(`${l}\n`) });
   return {
     url, key: out.at(-1)!, child,
     async stop() {
@@ -125,6 +124,11 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
+const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+const median = (xs: number[]) => pct(xs, 50);
+/** The median of several runs and their spread. */
+const spread = (xs: number[], digits = 3) => ({ median: round(median(xs), digits), min: round(Math.min(...xs), digits), max: round(Math.max(...xs), digits) });
+const show = (s: { median: number; min: number; max: number }) => (s.min === s.max ? `${s.median}` : `${s.median} (${s.min}–${s.max})`);
 
 /** Sequential request latency in ms (one connection, keep-alive). */
 async function sequential(url: string, headers: Record<string, string>, n: number): Promise<number[]> {
@@ -156,10 +160,59 @@ async function ttfb(url: string, headers: Record<string, string>, n: number): Pr
   return times;
 }
 
-async function throughput(url: string, headers: Record<string, string>): Promise<number> {
-  const result = await autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY, connections: 64, duration: THROUGHPUT_SECONDS });
+const TICK = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICK;
+  } catch {
+    return 0;
+  }
+}
+/** CPU seconds of every local Postgres process (the server shares the cores when it is local). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+    } catch { /* gone */ }
+  }
+  return total;
+}
+/** Busy fraction of the whole machine from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3]! + f[4]!;
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+interface Processes { proxy: number; upstream: number }
+/** Requests per second at 64 connections, with each process's CPU use (in cores) during the run. */
+async function throughput(url: string, headers: Record<string, string>, pids: Processes) {
+  const before = { proxy: cpuSeconds(pids.proxy), upstream: cpuSeconds(pids.upstream), pg: postgresCpuSeconds(), self: process.cpuUsage(), machine: machineTicks(), t: performance.now() };
+  const result = await autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY, connections: CONNECTIONS, duration: THROUGHPUT_SECONDS });
+  const seconds = (performance.now() - before.t) / 1000;
+  const self = process.cpuUsage(before.self);
+  const machine = machineTicks();
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`throughput run had ${result.non2xx} non-2xx and ${result.errors} errors`);
-  return result.requests.average;
+  const proxySeconds = cpuSeconds(pids.proxy) - before.proxy;
+  return {
+    rps: result.requests.average,
+    latency_p99_ms: result.latency.p99,
+    /** the proxy's own CPU per request: the least noisy measure of what a request costs it */
+    proxy_cpu_us_per_request: Math.round((proxySeconds / Math.max(1, result.requests.total)) * 1e6),
+    cpu_cores: {
+      proxy: round(proxySeconds / seconds, 2),
+      upstream: round((cpuSeconds(pids.upstream) - before.upstream) / seconds, 2),
+      load_generator: round((self.user + self.system) / 1e6 / seconds, 2),
+      postgres: round((postgresCpuSeconds() - before.pg) / seconds, 2),
+      machine_busy: round(((machine.busy - before.machine.busy) / (machine.total - before.machine.total)) * cpus().length, 2),
+    },
+  };
 }
 
 function rssMb(pid: number): number {
@@ -168,7 +221,7 @@ function rssMb(pid: number): number {
 }
 
 /** Opens `n` streams through Cloister that stay open, reads its RSS, then releases them. */
-async function openStreams(url: string, key: string, pid: number, upstream: { release(): void }, n: number) {
+async function openStreams(url: string, key: string, pid: number, upstream: { release(): Promise<void> }, n: number) {
   const idle = rssMb(pid);
   const agent = new Agent({ connections: n + 10, keepAliveTimeout: 60_000 });
   let firstChunks = 0;
@@ -180,65 +233,123 @@ async function openStreams(url: string, key: string, pid: number, upstream: { re
   const deadline = Date.now() + 60_000;
   while (firstChunks < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const open = rssMb(pid);
-  upstream.release();
+  await upstream.release();
   await Promise.allSettled(done);
   await agent.close();
   return { idle_mb: Math.round(idle), with_streams_mb: Math.round(open), streams_open: firstChunks };
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
+type Target = { name: string; url: string; headers: Record<string, string>; pid: number };
+type ThroughputRun = Awaited<ReturnType<typeof throughput>>;
 
 async function runBench() {
+  const stage = (name: string) => process.stderr.write(`bench: ${name}\n`);
   const upstream = await startUpstream();
-  const bare = await startBareProxy(upstream.url);
-  const cloister = await startCloister(upstream.url);
-  const auth = { authorization: `Bearer ${cloister.key}` };
+  const bare = await startHelper('./bare-proxy.ts', [upstream.url]);
+  const cloister = await startCloister(upstream.url, 'plain');
+  const limited = LIMITS ? await startCloister(upstream.url, 'limits', LIMITS_ENV) : null;
   try {
-    const stage = (name: string) => process.stderr.write(`bench: ${name}\n`);
+    const targets: Target[] = [
+      { name: 'direct', url: upstream.url, headers: {}, pid: upstream.child.pid! },
+      { name: 'bare', url: bare.url, headers: {}, pid: bare.child.pid! },
+      { name: 'cloister', url: cloister.url, headers: { authorization: `Bearer ${cloister.key}` }, pid: cloister.child.pid! },
+      ...(limited ? [{ name: 'cloister_limits', url: limited.url, headers: { authorization: `Bearer ${limited.key}` }, pid: limited.child.pid! }] : []),
+    ];
     // Streams first, in a fresh process: after a throughput blast V8 keeps a grown heap, which
     // would measure the load generator's history rather than what open streams cost.
     stage(`${OPEN_STREAMS} open streams`);
     const streams = await openStreams(cloister.url, cloister.key, cloister.child.pid!, upstream, OPEN_STREAMS);
-    stage('sequential');
-    const seq = { direct: await sequential(upstream.url, {}, SEQUENTIAL), bare: await sequential(bare.url, {}, SEQUENTIAL), cloister: await sequential(cloister.url, auth, SEQUENTIAL) };
-    stage('stream ttfb');
-    const first = { direct: await ttfb(upstream.url, {}, TTFB_RUNS), cloister: await ttfb(cloister.url, auth, TTFB_RUNS) };
-    stage('throughput');
-    const rps = { direct: await throughput(upstream.url, {}), bare: await throughput(bare.url, {}), cloister: await throughput(cloister.url, auth) };
+
+    const seqP50: Record<string, number[]> = {};
+    const seqP99: Record<string, number[]> = {};
+    const ttfbP50: Record<string, number[]> = {};
+    const tput: Record<string, ThroughputRun[]> = {};
+    for (const t of targets) { seqP50[t.name] = []; seqP99[t.name] = []; ttfbP50[t.name] = []; tput[t.name] = []; }
+    // Rounds interleave the targets, so a burst of other load on the shared machine hits all of
+    // them alike; the spread across rounds shows how much that noise moves each number.
+    for (let r = 1; r <= ROUNDS; r++) {
+      stage(`round ${r}/${ROUNDS}: sequential`);
+      for (const t of targets) {
+        const times = await sequential(t.url, t.headers, SEQUENTIAL);
+        seqP50[t.name]!.push(pct(times, 50));
+        seqP99[t.name]!.push(pct(times, 99));
+      }
+      stage(`round ${r}/${ROUNDS}: stream ttfb`);
+      for (const t of targets) if (t.name !== 'bare') ttfbP50[t.name]!.push(pct(await ttfb(t.url, t.headers, TTFB_RUNS), 50));
+      stage(`round ${r}/${ROUNDS}: throughput`);
+      for (const t of targets) tput[t.name]!.push(await throughput(t.url, t.headers, { proxy: t.pid, upstream: upstream.child.pid! }));
+    }
+
+    const perRound = (f: (r: number) => number) => Array.from({ length: ROUNDS }, (_, r) => f(r));
+    const rps = (name: string) => tput[name]!.map((x) => x.rps);
+    const cpu = (name: string) => {
+      const keys = Object.keys(tput[name]![0]!.cpu_cores) as Array<keyof ThroughputRun['cpu_cores']>;
+      return Object.fromEntries(keys.map((k) => [k, round(median(tput[name]!.map((x) => x.cpu_cores[k])), 2)]));
+    };
+    const addedOver = (name: string, base: string, xs: Record<string, number[]>) => spread(perRound((r) => xs[name]![r]! - xs[base]![r]!));
     const results = {
-      machine: { node: process.versions.node, database: process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded', attestation: process.env.BENCH_ATTESTATION ?? 'off', cpus: (await import('node:os')).cpus().length },
-      sequential_ms: {
-        direct_p50: round(pct(seq.direct, 50)), direct_p99: round(pct(seq.direct, 99)),
-        bare_p50: round(pct(seq.bare, 50)), bare_p99: round(pct(seq.bare, 99)),
-        cloister_p50: round(pct(seq.cloister, 50)), cloister_p99: round(pct(seq.cloister, 99)),
-        added_p50: round(pct(seq.cloister, 50) - pct(seq.direct, 50)), added_p99: round(pct(seq.cloister, 99) - pct(seq.direct, 99)),
-        added_over_bare_p50: round(pct(seq.cloister, 50) - pct(seq.bare, 50)),
+      machine: { node: process.versions.node, database: process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded', attestation: process.env.BENCH_ATTESTATION ?? 'off', cpus: cpus().length, rounds: ROUNDS, throughput_seconds: THROUGHPUT_SECONDS },
+      sequential_ms: Object.fromEntries(targets.map((t) => [t.name, { p50: spread(seqP50[t.name]!), p99: spread(seqP99[t.name]!) }])),
+      added_sequential_ms: {
+        p50: addedOver('cloister', 'direct', seqP50), p99: addedOver('cloister', 'direct', seqP99),
+        bare_p50: addedOver('bare', 'direct', seqP50), bare_p99: addedOver('bare', 'direct', seqP99),
+        over_bare_p50: addedOver('cloister', 'bare', seqP50),
       },
-      stream_ttfb_ms: { direct_p50: round(pct(first.direct, 50)), cloister_p50: round(pct(first.cloister, 50)), added_p50: round(pct(first.cloister, 50) - pct(first.direct, 50)) },
-      throughput_rps_64_connections: {
-        direct: Math.round(rps.direct), bare: Math.round(rps.bare), cloister: Math.round(rps.cloister),
-        cloister_over_bare: round(rps.cloister / rps.bare), cloister_over_direct: round(rps.cloister / rps.direct),
-      },
+      stream_ttfb_ms: Object.fromEntries(targets.filter((t) => t.name !== 'bare').map((t) => [t.name, spread(ttfbP50[t.name]!)])),
+      added_stream_ttfb_ms: addedOver('cloister', 'direct', ttfbP50),
+      throughput_rps_64_connections: Object.fromEntries(targets.map((t) => [t.name, spread(rps(t.name), 0)])),
+      cloister_over_bare: spread(perRound((r) => rps('cloister')[r]! / rps('bare')[r]!)),
+      cloister_over_direct: spread(perRound((r) => rps('cloister')[r]! / rps('direct')[r]!)),
+      cloister_cpu_per_request_over_bare: spread(perRound((r) => tput.cloister![r]!.proxy_cpu_us_per_request / tput.bare![r]!.proxy_cpu_us_per_request), 2),
+      cpu_cores_during_throughput: Object.fromEntries(targets.map((t) => [t.name, cpu(t.name)])),
+      proxy_cpu_us_per_request: Object.fromEntries(targets.map((t) => [t.name, spread(tput[t.name]!.map((x) => x.proxy_cpu_us_per_request), 0)])),
+      ...(limited ? {
+        limits: {
+          added_p50_ms: addedOver('cloister_limits', 'cloister', seqP50),
+          added_p99_ms: addedOver('cloister_limits', 'cloister', seqP99),
+          added_ttfb_ms: addedOver('cloister_limits', 'cloister', ttfbP50),
+          throughput_over_without: spread(perRound((r) => rps('cloister_limits')[r]! / rps('cloister')[r]!)),
+        },
+      } : {}),
       open_streams: streams,
       targets: { added_p50_ms: 1, added_p99_ms: 3, ttfb_added_ms: 1, throughput_over_bare: 0.8, rss_1000_streams_mb: 300 },
     };
     mkdirSync('bench', { recursive: true });
     writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
     const r = results;
-    console.log(`\nCloister benchmark (node ${r.machine.node}, ${r.machine.cpus} cores shared by load generator, upstream and proxy; ${r.machine.database} database; attestation ${r.machine.attestation})\n`);
-    console.table({
-      'sequential p50 (ms)': { direct: r.sequential_ms.direct_p50, bare: r.sequential_ms.bare_p50, cloister: r.sequential_ms.cloister_p50, added: r.sequential_ms.added_p50, target: '≤ 1 added' },
-      'sequential p99 (ms)': { direct: r.sequential_ms.direct_p99, bare: r.sequential_ms.bare_p99, cloister: r.sequential_ms.cloister_p99, added: r.sequential_ms.added_p99, target: '≤ 3 added' },
-      'stream TTFB p50 (ms)': { direct: r.stream_ttfb_ms.direct_p50, bare: '', cloister: r.stream_ttfb_ms.cloister_p50, added: r.stream_ttfb_ms.added_p50, target: '≤ 1 added' },
-      'throughput, 64 conns (req/s)': { direct: r.throughput_rps_64_connections.direct, bare: r.throughput_rps_64_connections.bare, cloister: r.throughput_rps_64_connections.cloister, added: `${r.throughput_rps_64_connections.cloister_over_bare} × bare`, target: '≥ 0.8 × bare' },
-      [`RSS, ${r.open_streams.streams_open} open streams (MB)`]: { direct: '', bare: '', cloister: r.open_streams.with_streams_mb, added: `before ${r.open_streams.idle_mb}`, target: '≤ 300' },
+    console.log(`\nCloister benchmark (node ${r.machine.node}; ${r.machine.cpus} cores shared by the load generator, the upstream, the proxies${r.machine.database === 'postgres' ? ' and Postgres' : ''}; ${r.machine.database} database; attestation ${r.machine.attestation}; median of ${ROUNDS} rounds, (min–max))\n`);
+    const row = (name: string) => ({
+      'seq p50 (ms)': show(r.sequential_ms[name]!.p50), 'seq p99 (ms)': show(r.sequential_ms[name]!.p99),
+      'TTFB p50 (ms)': name === 'bare' ? '' : show(r.stream_ttfb_ms[name]!),
+      'req/s, 64 conns': show(r.throughput_rps_64_connections[name]!),
+      'CPU cores: proxy / upstream / loadgen / pg': ((c) => `${c.proxy} / ${c.upstream} / ${c.load_generator} / ${c.postgres}`)(r.cpu_cores_during_throughput[name]!),
+      'proxy CPU µs/req': name === 'direct' ? '' : show(r.proxy_cpu_us_per_request[name]!),
     });
+    console.table(Object.fromEntries(targets.map((t) => [t.name, row(t.name)])));
+    console.table({
+      'added p50, sequential (ms)': { measured: show(r.added_sequential_ms.p50), 'bare proxy': show(r.added_sequential_ms.bare_p50), target: '≤ 1' },
+      'added p99, sequential (ms)': { measured: show(r.added_sequential_ms.p99), 'bare proxy': show(r.added_sequential_ms.bare_p99), target: '≤ 3' },
+      'added stream TTFB p50 (ms)': { measured: show(r.added_stream_ttfb_ms), 'bare proxy': '', target: '≤ 1' },
+      'throughput ÷ bare': { measured: show(r.cloister_over_bare), 'bare proxy': 1, target: '≥ 0.8' },
+      'throughput ÷ direct': { measured: show(r.cloister_over_direct), 'bare proxy': '', target: '' },
+      'proxy CPU per request ÷ bare': { measured: show(r.cloister_cpu_per_request_over_bare), 'bare proxy': 1, target: '' },
+      [`RSS, ${r.open_streams.streams_open} open streams (MB)`]: { measured: r.open_streams.with_streams_mb, 'bare proxy': '', target: `≤ 300 (idle ${r.open_streams.idle_mb})` },
+    });
+    if (r.limits) {
+      console.log('\nLimits configured (BENCH_LIMITS=1) versus the same Cloister without:');
+      console.table({
+        'added p50 (ms)': { measured: show(r.limits.added_p50_ms) },
+        'added p99 (ms)': { measured: show(r.limits.added_p99_ms) },
+        'added stream TTFB p50 (ms)': { measured: show(r.limits.added_ttfb_ms) },
+        'throughput ÷ without limits': { measured: show(r.limits.throughput_over_without) },
+      });
+    }
     console.log('written to bench/results.json');
   } finally {
     await cloister.stop();
-    bare.server.close();
-    upstream.server.closeAllConnections();
-    upstream.server.close();
+    await limited?.stop();
+    bare.child.disconnect();
+    upstream.stop();
   }
 }
 

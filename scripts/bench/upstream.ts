@@ -1,0 +1,39 @@
+// The bench's fake upstream, in its own process so it never shares an event loop with a proxy
+// or the load generator. Answers at once; "hold" streams send one chunk and stay open until the
+// parent sends 'release'. Prints {"url"} on its first stdout line.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const COMPLETION = JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion', created: 1, model: 'bench', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
+const CHUNK = (c: string) => `data: ${JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: c } }] })}\n\n`;
+
+const held = new Set<http.ServerResponse>();
+const server = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => {
+    if (req.url?.endsWith('/models')) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"object":"list","data":[]}'); return; }
+    if (body.includes('"stream":true')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(CHUNK('o'));
+      if (body.includes('"hold"')) { held.add(res); return; }
+      res.write(CHUNK('k'));
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(COMPLETION) });
+    res.end(COMPLETION);
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
+});
+process.on('message', (m) => {
+  if (m === 'release') {
+    for (const r of held) r.end('data: [DONE]\n\n');
+    held.clear();
+    process.send?.('released');
+  }
+});
+process.on('disconnect', () => { server.closeAllConnections(); server.close(); });
