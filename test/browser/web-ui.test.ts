@@ -34,6 +34,9 @@ describe('web app UI (stand-in API)', function () {
     await tp.page.goto(origin + '/');
     await tp.page.getByRole('button', { name: 'Create an account with a passkey' }).click();
     await tp.page.getByRole('combobox', { name: 'Model' }).waitFor();
+    // The composer ignores Enter until the model list has loaded: on a busy machine a test that
+    // typed before then would wait for a reply that was never asked for.
+    await tp.page.waitForFunction(() => (document.getElementById('model') as HTMLSelectElement | null)?.value === 'mock-model');
     return tp;
   }
 
