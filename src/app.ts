@@ -174,7 +174,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(signIn.csrf);
     koa.use(admins); // before the routers: a non-admin must not learn /v1/admin/* exists, not even from a 405
 
-    const inferenceLimits = createInferenceLimits({ db: database.pool, clock: services.clock, logger, limits: config.limits });
+    const inferenceLimits = createInferenceLimits({ db: database.pool, clock: services.clock, logger, limits: config.limits, prepared: !database.embedded });
     services.onClose(() => inferenceLimits.close());
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,

@@ -48,10 +48,15 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   }
 }
 
-/** One query with Postgres errors translated to AppErrors. */
-export async function query<R extends pg.QueryResultRow>(db: Queryable, text: string, values: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
+/**
+ * One query with Postgres errors translated to AppErrors. With `name` the statement is prepared
+ * once per connection and then only bound and executed (no parse and plan per call): only for
+ * hot statements on a real server, since the embedded database shares one backend between all
+ * its connections and would see the same name prepared twice.
+ */
+export async function query<R extends pg.QueryResultRow>(db: Queryable, text: string, values: readonly unknown[] = [], name?: string): Promise<pg.QueryResult<R>> {
   try {
-    return await db.query<R>(text, values as unknown[]);
+    return await (name === undefined ? db.query<R>(text, values as unknown[]) : db.query<R>({ name, text, values: values as unknown[] }));
   } catch (e) {
     throw translatePgError(e);
   }

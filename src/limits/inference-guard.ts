@@ -34,8 +34,12 @@ export function tiersForSql(limits: Config['limits']): string {
 }
 
 /** Builds the inference limits for one app. */
-export function createInferenceLimits(deps: { db: Queryable; clock: Clock; logger: Logger; limits: Config['limits'] }): InferenceLimits {
-  const { db, clock, logger } = deps;
+export function createInferenceLimits(deps: {
+  db: Queryable; clock: Clock; logger: Logger; limits: Config['limits'];
+  /** named statements for the per-request calls (a real server; not the embedded database) */
+  prepared: boolean;
+}): InferenceLimits {
+  const { db, clock, logger, prepared } = deps;
   const tiers = tiersForSql(deps.limits);
   const ttl = deps.limits.leaseTtlMs;
   const liveLeases = new Set<string>();
@@ -61,7 +65,7 @@ export function createInferenceLimits(deps: { db: Queryable; clock: Clock; logge
     const requestBytes = ctx.state.rawBody?.length ?? 0;
     let row: AcquireRow;
     try {
-      row = await acquire(db, {
+      row = await acquire(db, prepared, {
         userId: principal.userId, keyId: principal.keyId ?? null, nowMs: now.getTime(), tiers,
         leaseId, leaseExpiresMs: now.getTime() + ttl, estimateTokens: estimateTokens(requestBytes),
         day: utcDay(now), month: utcMonthStart(now),
@@ -77,10 +81,10 @@ export function createInferenceLimits(deps: { db: Queryable; clock: Clock; logge
 
     const lease = row.leaseTaken ? leaseId : null;
     let settled = false;
-    const finish = async (tokens: number, record: Parameters<typeof settle>[1]['record']) => {
+    const finish = async (tokens: number, record: Parameters<typeof settle>[2]['record']) => {
       settled = true;
       if (lease) liveLeases.delete(lease);
-      await settle(db, {
+      await settle(db, prepared, {
         userId: principal.userId, keyId: principal.keyId ?? null, nowMs: clock.now().getTime(), leaseId: lease,
         userTpm: row.userTpm, keyTpm: row.keyTpm, tokens, record,
       });

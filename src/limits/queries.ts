@@ -1,5 +1,6 @@
 // SQL for limits: each check or charge is one statement (the logic lives in the plpgsql
 // functions of migration 0005, so a check costs one round trip and holds across replicas).
+// `prepared`: use a named statement (real Postgres only; see query()).
 import type { Queryable } from '../db/pool.ts';
 import { query } from '../db/pool.ts';
 
@@ -35,13 +36,14 @@ interface RawAcquire {
 const numOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
 
 /** The whole pre-check of one inference request (see cloister_limit_acquire). */
-export async function acquire(db: Queryable, a: {
+export async function acquire(db: Queryable, prepared: boolean, a: {
   userId: string; keyId: string | null; nowMs: number; tiers: string; leaseId: string; leaseExpiresMs: number;
   estimateTokens: number; day: string; month: string;
 }): Promise<AcquireRow> {
   const res = await query<RawAcquire>(db,
     'select * from cloister_limit_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-    [a.userId, a.keyId, a.nowMs, a.tiers, a.leaseId, a.leaseExpiresMs, a.estimateTokens, a.day, a.month]);
+    [a.userId, a.keyId, a.nowMs, a.tiers, a.leaseId, a.leaseExpiresMs, a.estimateTokens, a.day, a.month],
+    prepared ? 'cloister_limit_acquire' : undefined);
   const r = res.rows[0]!;
   return {
     verdict: r.verdict,
@@ -56,14 +58,14 @@ export async function acquire(db: Queryable, a: {
 }
 
 /** Releases a lease, charges tokens and records usage for one metered exchange. */
-export async function settle(db: Queryable, s: {
+export async function settle(db: Queryable, prepared: boolean, s: {
   userId: string; keyId: string | null; nowMs: number; leaseId: string | null; userTpm: number | null; keyTpm: number | null;
   tokens: number; record: { day: string; model: string; input: number; output: number; estimated: number } | null;
 }): Promise<void> {
   await query(db, 'select cloister_limit_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', [
     s.userId, s.keyId, s.nowMs, s.leaseId, s.userTpm, s.keyTpm, s.tokens,
     s.record !== null, s.record?.day ?? null, s.record?.model ?? null, s.record?.input ?? 0, s.record?.output ?? 0, s.record?.estimated ?? 0,
-  ]);
+  ], prepared ? 'cloister_limit_settle' : undefined);
 }
 
 /** Pushes the expiry of live leases held by this replica. */

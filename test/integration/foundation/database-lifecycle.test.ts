@@ -22,7 +22,7 @@ describe('database lifecycle', () => {
     const relay = await cuttableRelay(new URL(testDatabase().url));
     const pool = new pg.Pool({ connectionString: relay.url, max: 2, connectionTimeoutMillis: 1000 });
     pool.on('error', () => {});
-    const t = await startTestApp({}, { database: { pool, url: relay.url, embedded: false, close: () => pool.end() } });
+    const t = await startTestApp({}, { database: { pool, url: relay.url, embedded: testDatabase().kind === 'embedded', close: () => pool.end() } });
     try {
       const up = await t.request('/readyz');
       expect(up.status).to.equal(200);

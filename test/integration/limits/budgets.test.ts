@@ -83,7 +83,7 @@ describe('limits: token budgets', () => {
     const relay = await cuttableRelay(new URL(testDatabase().url));
     const pool = new pg.Pool({ connectionString: relay.url, max: 2, connectionTimeoutMillis: 500 });
     pool.on('error', () => {}); // idle clients die with the relay; the app sees it on its next query
-    t = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, RATE_LIMIT_RPM: '100', API_KEY_CACHE_TTL_SECONDS: '600' }, { database: { pool, url: relay.url, embedded: false, close: () => pool.end() } });
+    t = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, RATE_LIMIT_RPM: '100', API_KEY_CACHE_TTL_SECONDS: '600' }, { database: { pool, url: relay.url, embedded: testDatabase().kind === 'embedded', close: () => pool.end() } });
     ({ key } = await t.userWithKey());
     expect((await post()).status).to.equal(200); // the key is now in the verified-key cache
     await relay.cut();
