@@ -65,25 +65,36 @@ language sql immutable as $$
   select case when overrides ? name then (overrides ->> name)::bigint else (tier ->> name)::bigint end
 $$;
 
--- One GCRA step for a bucket: `p_limit` per `p_period` ms, at most `p_limit` in a burst.
--- Takes one unit when allowed and returns what the x-ratelimit-* headers need.
+-- One GCRA bucket allowing `p_limit` per `p_period` ms (up to `p_limit` in a burst), read
+-- without taking: would one more unit fit, and what the x-ratelimit-* headers say either way.
+-- next_tat is the bucket's state once that unit is taken. A missing row is an empty bucket.
+create function cloister_gcra_peek(p_bucket text, p_now double precision, p_limit bigint, p_period double precision)
+returns table (fits boolean, next_tat double precision, remaining bigint, reset_ms double precision, retry_ms double precision)
+language sql stable as $$
+  select s.fits, s.next_tat,
+    case when s.fits then floor((p_period - (s.next_tat - p_now)) / (p_period / p_limit) + 0.000001)::bigint else 0::bigint end,
+    case when s.fits then s.next_tat - p_now else s.cur - p_now end,
+    case when s.fits then 0::double precision else s.next_tat - p_now - p_period end
+  from (
+    select c.cur, c.cur + p_period / p_limit as next_tat, c.cur + p_period / p_limit - p_now <= p_period + 0.001 as fits
+    from (select greatest(coalesce((select b.tat from rate_limit_buckets b where b.bucket = p_bucket), 0), p_now) as cur) c
+  ) s
+$$;
+
+-- One GCRA step for a bucket (auth and attestation routes): takes one unit when it fits.
 create function cloister_gcra_take(p_bucket text, p_now double precision, p_limit bigint, p_period double precision)
 returns table (allowed boolean, remaining bigint, reset_ms double precision, retry_ms double precision)
 language plpgsql as $$
 declare
-  interval_ms double precision := p_period / p_limit;
-  v_tat double precision;
-  v_next double precision;
+  g record;
 begin
   insert into rate_limit_buckets (bucket, tat) values (p_bucket, 0) on conflict (bucket) do nothing;
-  select b.tat into v_tat from rate_limit_buckets b where b.bucket = p_bucket for update;
-  v_next := greatest(v_tat, p_now) + interval_ms;
-  if v_next - p_now <= p_period + 0.001 then
-    update rate_limit_buckets set tat = v_next where bucket = p_bucket;
-    return query select true, floor((p_period - (v_next - p_now)) / interval_ms + 0.000001)::bigint, v_next - p_now, 0::double precision;
-  else
-    return query select false, 0::bigint, greatest(v_tat, p_now) - p_now, v_next - p_now - p_period;
+  perform 1 from rate_limit_buckets b where b.bucket = p_bucket for update;
+  select * into g from cloister_gcra_peek(p_bucket, p_now, p_limit, p_period);
+  if g.fits then
+    update rate_limit_buckets set tat = g.next_tat where bucket = p_bucket;
   end if;
+  return query select g.fits, g.remaining, g.reset_ms, g.retry_ms;
 end $$;
 
 -- The whole pre-check of an inference request, under a per-user advisory lock so concurrent
@@ -108,12 +119,11 @@ declare
   l_rpm bigint; l_tpm bigint; l_conc bigint; l_day bigint; l_month bigint;
   k_rpm bigint; k_tpm bigint; k_conc bigint;
   used_day bigint; used_month bigint; n bigint;
-  u_tat double precision; k_tat double precision; u_next double precision; k_next double precision;
-  ut_tat double precision; kt_tat double precision;
+  b record;
+  cur double precision; nxt double precision; rem bigint;
   avail double precision; need double precision;
   out_rpm bigint; out_rem bigint; out_reset double precision;
   out_tpm bigint; out_trem bigint; out_treset double precision;
-  r_rem bigint; t_rem bigint;
 begin
   select x.disabled_at, x.tier, x.limit_overrides into u from users x where x.id = p_user;
   if not found or u.disabled_at is not null then
@@ -190,70 +200,47 @@ begin
     end if;
   end if;
 
-  -- Requests per minute: user bucket, then key bucket; the tighter one goes in the headers.
-  if l_rpm is not null then
-    select b.tat into u_tat from rate_limit_buckets b where b.bucket = 'inference:requests:user:' || p_user;
-    u_next := greatest(coalesce(u_tat, 0), p_now) + period / l_rpm;
-    if u_next - p_now > period + 0.001 then
-      return query select 'requests'::text, u_next - p_now - period, true, l_tpm, k_tpm, false,
-        l_rpm, 0::bigint, greatest(coalesce(u_tat, 0), p_now) - p_now, null::bigint, null::bigint, null::double precision;
+  -- Requests per minute, then tokens per minute, each for the user and for the key: every
+  -- limit in force must fit; the tightest of each kind goes in the headers.
+  -- The arithmetic of cloister_gcra_peek, written inline: these statements run while the user's
+  -- lock is held, and every function call there adds to the time the next request waits.
+  -- A token bucket must still hold this request's estimated size (capped at the whole
+  -- allowance, or a large prompt could never pass); tokens are taken when usage arrives.
+  for b in select * from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim) where v.lim is not null loop
+    select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
+    nxt := cur + period / b.lim;
+    if nxt - p_now > period + 0.001 then
+      return query select 'requests'::text, nxt - p_now - period, true, l_tpm, k_tpm, false,
+        b.lim, 0::bigint, cur - p_now, null::bigint, null::bigint, null::double precision;
       return;
     end if;
-    out_rpm := l_rpm;
-    out_rem := floor((period - (u_next - p_now)) / (period / l_rpm) + 0.000001)::bigint;
-    out_reset := u_next - p_now;
-  end if;
-  if k_rpm is not null then
-    select b.tat into k_tat from rate_limit_buckets b where b.bucket = 'inference:requests:key:' || p_key;
-    k_next := greatest(coalesce(k_tat, 0), p_now) + period / k_rpm;
-    if k_next - p_now > period + 0.001 then
-      return query select 'requests'::text, k_next - p_now - period, true, l_tpm, k_tpm, false,
-        k_rpm, 0::bigint, greatest(coalesce(k_tat, 0), p_now) - p_now, null::bigint, null::bigint, null::double precision;
-      return;
+    rem := floor((period - (nxt - p_now)) / (period / b.lim) + 0.000001)::bigint;
+    if out_rpm is null or rem < out_rem then
+      out_rpm := b.lim; out_rem := rem; out_reset := nxt - p_now;
     end if;
-    r_rem := floor((period - (k_next - p_now)) / (period / k_rpm) + 0.000001)::bigint;
-    if out_rpm is null or r_rem < out_rem then
-      out_rpm := k_rpm; out_rem := r_rem; out_reset := k_next - p_now;
-    end if;
-  end if;
-
-  -- Tokens per minute: charged when usage arrives; here the bucket must hold this request's
-  -- estimated input (capped at the whole minute's allowance, or a large prompt could never pass).
-  if l_tpm is not null then
-    select b.tat into ut_tat from rate_limit_buckets b where b.bucket = 'inference:tokens:user:' || p_user;
-    avail := (period - (greatest(coalesce(ut_tat, 0), p_now) - p_now)) * l_tpm / period;
-    need := greatest(1, least(p_estimate, l_tpm));
+  end loop;
+  for b in select * from (values ('inference:tokens:user:' || p_user, l_tpm), ('inference:tokens:key:' || p_key, k_tpm)) v(bucket, lim) where v.lim is not null loop
+    select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
+    avail := (period - (cur - p_now)) * b.lim / period;
+    need := greatest(1, least(p_estimate, b.lim));
     if avail < need then
-      return query select 'tokens'::text, (need - avail) * period / l_tpm, true, l_tpm, k_tpm, false,
-        out_rpm, out_rem, out_reset, l_tpm, greatest(0, floor(avail))::bigint, greatest(coalesce(ut_tat, 0), p_now) - p_now;
+      return query select 'tokens'::text, (need - avail) * period / b.lim, true, l_tpm, k_tpm, false,
+        out_rpm, out_rem, out_reset, b.lim, greatest(0, floor(avail))::bigint, cur - p_now;
       return;
     end if;
-    out_tpm := l_tpm; out_trem := floor(avail)::bigint; out_treset := greatest(coalesce(ut_tat, 0), p_now) - p_now;
-  end if;
-  if k_tpm is not null then
-    select b.tat into kt_tat from rate_limit_buckets b where b.bucket = 'inference:tokens:key:' || p_key;
-    avail := (period - (greatest(coalesce(kt_tat, 0), p_now) - p_now)) * k_tpm / period;
-    need := greatest(1, least(p_estimate, k_tpm));
-    if avail < need then
-      return query select 'tokens'::text, (need - avail) * period / k_tpm, true, l_tpm, k_tpm, false,
-        out_rpm, out_rem, out_reset, k_tpm, greatest(0, floor(avail))::bigint, greatest(coalesce(kt_tat, 0), p_now) - p_now;
-      return;
+    if out_tpm is null or floor(avail) < out_trem then
+      out_tpm := b.lim; out_trem := floor(avail)::bigint; out_treset := cur - p_now;
     end if;
-    t_rem := floor(avail)::bigint;
-    if out_tpm is null or t_rem < out_trem then
-      out_tpm := k_tpm; out_trem := t_rem; out_treset := greatest(coalesce(kt_tat, 0), p_now) - p_now;
-    end if;
-  end if;
+  end loop;
 
   -- Every limit allows it: take the request and, when streams are limited, a lease.
-  if l_rpm is not null then
-    insert into rate_limit_buckets (bucket, tat) values ('inference:requests:user:' || p_user, u_next)
-      on conflict (bucket) do update set tat = excluded.tat;
-  end if;
-  if k_rpm is not null then
-    insert into rate_limit_buckets (bucket, tat) values ('inference:requests:key:' || p_key, k_next)
-      on conflict (bucket) do update set tat = excluded.tat;
-  end if;
+  -- (Read and written under the user's lock, which every writer of these buckets holds.)
+  insert into rate_limit_buckets (bucket, tat)
+    select v.bucket, greatest(coalesce(x.tat, 0), p_now) + period / v.lim
+      from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim)
+      left join rate_limit_buckets x on x.bucket = v.bucket
+     where v.lim is not null
+    on conflict (bucket) do update set tat = excluded.tat;
   if (l_conc is not null or k_conc is not null) and p_lease is not null then
     insert into concurrency_leases (id, user_id, api_key_id, expires_at) values (p_lease, p_user, p_key, p_lease_expires);
   end if;
@@ -301,6 +288,7 @@ end $$;
 drop function cloister_limit_settle(uuid, uuid, double precision, uuid, bigint, bigint, bigint, boolean, date, text, bigint, bigint, bigint);
 drop function cloister_limit_acquire(uuid, uuid, double precision, jsonb, uuid, double precision, bigint, date, date);
 drop function cloister_gcra_take(text, double precision, bigint, double precision);
+drop function cloister_gcra_peek(text, double precision, bigint, double precision);
 drop function cloister_limit_pick(jsonb, jsonb, text);
 create table auth_rate_counters (
   bucket text not null,
