@@ -1,6 +1,7 @@
 // Limits on inference routes (chat completions, responses, embeddings), per user and per API
 // key: requests and tokens per minute, concurrent requests, daily and monthly token budgets.
-// One Postgres round trip before the request (cloister_limit_acquire) and, for users with
+// One Postgres round trip before the request (cloister_limit_acquire, batched with the checks
+// of other requests that arrive meanwhile: see coalescer.ts) and, for users with
 // token, concurrency or budget limits, one when the exchange completes, before its last byte
 // (cloister_limit_settle: lease released, tokens charged, usage written). Nothing is counted
 // in process memory, so every replica sees the same state. A failed check refuses the request.
@@ -11,7 +12,8 @@ import type { Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext, AppMiddleware, RequestMeter } from '../http/context.ts';
-import { acquire, settle, renewLeases, sweepLimitState, type AcquireRow } from './queries.ts';
+import { acquireMany, settle, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow } from './queries.ts';
+import { createCoalescer } from './coalescer.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { estimateTokens } from '../proxy/exchange-events.ts';
 import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
@@ -24,6 +26,9 @@ export interface InferenceLimits {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** Up to 64 checks per statement, and up to 4 statements in flight per replica (so one slow
+ * batch, e.g. waiting for a user's lock held on another replica, does not stall the rest). */
+const CHECK_BATCHING = { maxBatch: 64, maxInFlight: 4 };
 
 /** The tiers as the SQL function reads them: every tier fully resolved over the default, snake_case. */
 export function tiersForSql(limits: Config['limits']): string {
@@ -43,6 +48,9 @@ export function createInferenceLimits(deps: {
   const tiers = tiersForSql(deps.limits);
   const ttl = deps.limits.leaseTtlMs;
   const liveLeases = new Set<string>();
+  // Checks that arrive while others are in flight share the next round trip (one statement,
+  // one transaction): under load the per-request cost of the check is a fraction of a query.
+  const checks = createCoalescer<AcquireArgs, AcquireRow>((batch) => acquireMany(db, prepared, tiers, batch), CHECK_BATCHING);
 
   // Leases of requests still running here are pushed forward; a replica that dies stops
   // doing so and its leases expire after the TTL.
@@ -65,8 +73,8 @@ export function createInferenceLimits(deps: {
     const requestBytes = ctx.state.rawBody?.length ?? 0;
     let row: AcquireRow;
     try {
-      row = await acquire(db, prepared, {
-        userId: principal.userId, keyId: principal.keyId ?? null, nowMs: now.getTime(), tiers,
+      row = await checks.run({
+        userId: principal.userId, keyId: principal.keyId ?? null, nowMs: now.getTime(),
         leaseId, leaseExpiresMs: now.getTime() + ttl, estimateTokens: estimateTokens(requestBytes),
         day: utcDay(now), month: utcMonthStart(now),
       });

@@ -35,16 +35,43 @@ interface RawAcquire {
 
 const numOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
 
-/** The whole pre-check of one inference request (see cloister_limit_acquire). */
-export async function acquire(db: Queryable, prepared: boolean, a: {
-  userId: string; keyId: string | null; nowMs: number; tiers: string; leaseId: string; leaseExpiresMs: number;
+export interface AcquireArgs {
+  userId: string; keyId: string | null; nowMs: number; leaseId: string; leaseExpiresMs: number;
   estimateTokens: number; day: string; month: string;
-}): Promise<AcquireRow> {
-  const res = await query<RawAcquire>(db,
-    'select * from cloister_limit_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-    [a.userId, a.keyId, a.nowMs, a.tiers, a.leaseId, a.leaseExpiresMs, a.estimateTokens, a.day, a.month],
-    prepared ? 'cloister_limit_acquire' : undefined);
-  const r = res.rows[0]!;
+}
+
+/**
+ * The pre-checks of several inference requests (see cloister_limit_acquire) in one statement
+ * and one transaction; the answers come back in the order of `batch`. The checks run sorted by
+ * user, so every batch takes the per-user locks in the same order: concurrent batches on any
+ * replica wait for each other but never deadlock.
+ */
+export async function acquireMany(db: Queryable, prepared: boolean, tiers: string, batch: readonly AcquireArgs[]): Promise<AcquireRow[]> {
+  if (batch.length === 1) {
+    // Alone (an idle server, sequential requests): the plain call, ~0.07 ms faster than the
+    // batch form, which pays for its arrays.
+    const a = batch[0]!;
+    const res = await query<RawAcquire>(db, 'select * from cloister_limit_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [a.userId, a.keyId, a.nowMs, tiers, a.leaseId, a.leaseExpiresMs, a.estimateTokens, a.day, a.month],
+      prepared ? 'cloister_limit_acquire' : undefined);
+    return [toAcquireRow(res.rows[0]!)];
+  }
+  const sorted = batch.map((a, i) => ({ a, i })).sort((x, y) => (x.a.userId < y.a.userId ? -1 : x.a.userId > y.a.userId ? 1 : x.i - y.i));
+  const col = <K extends keyof AcquireArgs>(k: K) => sorted.map((s) => s.a[k]);
+  const res = await query<RawAcquire & { i: string }>(db,
+    `select a.i, r.* from unnest($1::uuid[], $2::uuid[], $3::float8[], $4::uuid[], $5::float8[], $6::bigint[], $7::date[], $8::date[])
+        with ordinality as a (user_id, key_id, now_ms, lease_id, lease_expires, estimate, day, month, i)
+      cross join lateral cloister_limit_acquire(a.user_id, a.key_id, a.now_ms, $9::jsonb, a.lease_id, a.lease_expires, a.estimate, a.day, a.month) r
+      order by a.i`,
+    [col('userId'), col('keyId'), col('nowMs'), col('leaseId'), col('leaseExpiresMs'), col('estimateTokens'), col('day'), col('month'), tiers],
+    prepared ? 'cloister_limit_acquire_many' : undefined);
+  if (res.rows.length !== batch.length) throw new Error(`limits check answered ${res.rows.length} of ${batch.length} requests`);
+  const out = new Array<AcquireRow>(batch.length);
+  res.rows.forEach((r, j) => { out[sorted[j]!.i] = toAcquireRow(r); });
+  return out;
+}
+
+function toAcquireRow(r: RawAcquire): AcquireRow {
   return {
     verdict: r.verdict,
     retryMs: r.retry_ms,
@@ -75,7 +102,11 @@ export async function renewLeases(db: Queryable, ids: readonly string[], expires
 }
 
 /** Deletes state that no longer limits anything: expired leases and buckets whose tat has passed. */
+// It skips rows a running check has locked: a batch of checks holds several users' rows until it
+// commits, and a sweep waiting for one of them while holding another would deadlock with it.
 export async function sweepLimitState(db: Queryable, nowMs: number): Promise<void> {
-  await query(db, 'delete from concurrency_leases where expires_at <= $1', [nowMs]);
-  await query(db, 'delete from rate_limit_buckets where tat < $1', [nowMs]);
+  await query(db, `delete from concurrency_leases where id in
+    (select id from concurrency_leases where expires_at <= $1 for update skip locked)`, [nowMs]);
+  await query(db, `delete from rate_limit_buckets where bucket in
+    (select bucket from rate_limit_buckets where tat < $1 for update skip locked)`, [nowMs]);
 }

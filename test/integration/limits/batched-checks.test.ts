@@ -1,0 +1,57 @@
+// Several requests' limit checks in one statement (acquireMany): each answer goes back to its own
+// request, checks of one user inside a batch see each other, and two batches naming the same
+// users in opposite orders on two connections both complete (the checks run sorted by user).
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { acquireMany, type AcquireArgs } from '../../../src/limits/queries.ts';
+import { resetDatabase, testDatabase } from '../../support/test-database.ts';
+
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+const UNLIMITED = JSON.stringify({ default: { rpm: null, tpm: null, concurrency: null, daily_tokens: null, monthly_tokens: null } });
+
+describe('limits: batched checks', () => {
+  let users: string[];
+
+  beforeEach(async () => {
+    await resetDatabase();
+    const db = testDatabase().admin;
+    users = [];
+    for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
+      const res = await db.query<{ id: string }>(`insert into users (id, email, created_at, limit_overrides) values (gen_random_uuid(), $1, now(), '{"rpm": 1}') returning id`, [email]);
+      users.push(res.rows[0]!.id);
+    }
+  });
+
+  const check = (userId: string, nowMs = NOW): AcquireArgs => ({
+    userId, keyId: null, nowMs, leaseId: randomUUID(), leaseExpiresMs: nowMs + 60_000, estimateTokens: 1, day: '2026-03-10', month: '2026-03-01',
+  });
+
+  it('answers each request in the order given, whatever order the checks ran in', async () => {
+    const [a, b, c] = [...users].sort(); // a < b < c, so the batch below runs reordered
+    const rows = await acquireMany(testDatabase().admin, false, UNLIMITED, [check(c!), check(a!), check(c!), check(b!), check(a!)]);
+    expect(rows.map((r) => r.verdict)).to.deep.equal(['ok', 'ok', 'requests', 'ok', 'requests']);
+    expect(rows.map((r) => r.requests?.limit)).to.deep.equal([1, 1, 1, 1, 1]);
+    expect(rows[2]!.retryMs).to.be.greaterThan(0);
+    const buckets = await testDatabase().admin.query('select count(*)::int as n from rate_limit_buckets');
+    expect(buckets.rows[0].n, 'one request bucket per user').to.equal(3);
+  });
+
+  it('two batches with the same users in opposite orders, on two connections at once, both complete', async () => {
+    const url = testDatabase().url;
+    const { default: pg } = await import('pg');
+    const one = new pg.Pool({ connectionString: url, max: 1 });
+    const two = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const later = NOW + 120_000;
+      const [x, y] = await Promise.all([
+        acquireMany(one, false, UNLIMITED, users.map((u) => check(u, later))),
+        acquireMany(two, false, UNLIMITED, [...users].reverse().map((u) => check(u, later))),
+      ]);
+      const verdicts = [...x, ...y].map((r) => r.verdict).sort();
+      expect(verdicts, 'each user has one request a minute: one of the two batches gets it').to.deep.equal(['ok', 'ok', 'ok', 'requests', 'requests', 'requests']);
+    } finally {
+      await one.end();
+      await two.end();
+    }
+  });
+});
