@@ -1,9 +1,9 @@
 // Limits on inference routes (chat completions, responses, embeddings), per user and per API
 // key: requests and tokens per minute, concurrent requests, daily and monthly token budgets.
-// One Postgres round trip before the request (cloister_limit_acquire, batched with the checks
-// of other requests that arrive meanwhile: see coalescer.ts) and, for users with
+// One Postgres round trip before the request (cloister_limit_acquire) and, for users with
 // token, concurrency or budget limits, one when the exchange completes, before its last byte
-// (cloister_limit_settle: lease released, tokens charged, usage written). Nothing is counted
+// (cloister_limit_settle: lease released, tokens charged, usage written); under load both are
+// batched with those of other requests that arrive meanwhile (coalescer.ts). Nothing is counted
 // in process memory, so every replica sees the same state. A failed check refuses the request.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext, AppMiddleware, RequestMeter } from '../http/context.ts';
-import { acquireMany, settle, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow } from './queries.ts';
+import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from './coalescer.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { estimateTokens } from '../proxy/exchange-events.ts';
@@ -51,6 +51,11 @@ export function createInferenceLimits(deps: {
   // Checks that arrive while others are in flight share the next round trip (one statement,
   // one transaction): under load the per-request cost of the check is a fraction of a query.
   const checks = createCoalescer<AcquireArgs, AcquireRow>((batch) => acquireMany(db, prepared, tiers, batch), CHECK_BATCHING);
+  // Settlements likewise; each request still waits for its own before its last byte goes out.
+  const settlements = createCoalescer<SettleArgs, void>(async (batch) => {
+    await settleMany(db, prepared, batch);
+    return batch.map(() => undefined);
+  }, CHECK_BATCHING);
 
   // Leases of requests still running here are pushed forward; a replica that dies stops
   // doing so and its leases expire after the TTL.
@@ -89,10 +94,10 @@ export function createInferenceLimits(deps: {
 
     const lease = row.leaseTaken ? leaseId : null;
     let settled = false;
-    const finish = async (tokens: number, record: Parameters<typeof settle>[2]['record']) => {
+    const finish = async (tokens: number, record: SettleArgs['record']) => {
       settled = true;
       if (lease) liveLeases.delete(lease);
-      await settle(db, prepared, {
+      await settlements.run({
         userId: principal.userId, keyId: principal.keyId ?? null, nowMs: clock.now().getTime(), leaseId: lease,
         userTpm: row.userTpm, keyTpm: row.keyTpm, tokens, record,
       });

@@ -84,15 +84,38 @@ function toAcquireRow(r: RawAcquire): AcquireRow {
   };
 }
 
-/** Releases a lease, charges tokens and records usage for one metered exchange. */
-export async function settle(db: Queryable, prepared: boolean, s: {
+export interface SettleArgs {
   userId: string; keyId: string | null; nowMs: number; leaseId: string | null; userTpm: number | null; keyTpm: number | null;
   tokens: number; record: { day: string; model: string; input: number; output: number; estimated: number } | null;
-}): Promise<void> {
-  await query(db, 'select cloister_limit_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', [
+}
+
+/**
+ * Releases leases, charges tokens and records usage for metered exchanges
+ * (cloister_limit_settle), several in one statement and transaction. They run sorted by user
+ * and model, so concurrent batches lock the same token-bucket and usage rows in the same order.
+ */
+export async function settleMany(db: Queryable, prepared: boolean, batch: readonly SettleArgs[]): Promise<void> {
+  const row = (s: SettleArgs) => [
     s.userId, s.keyId, s.nowMs, s.leaseId, s.userTpm, s.keyTpm, s.tokens,
     s.record !== null, s.record?.day ?? null, s.record?.model ?? null, s.record?.input ?? 0, s.record?.output ?? 0, s.record?.estimated ?? 0,
-  ], prepared ? 'cloister_limit_settle' : undefined);
+  ];
+  if (batch.length === 1) {
+    await query(db, 'select cloister_limit_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', row(batch[0]!),
+      prepared ? 'cloister_limit_settle' : undefined);
+    return;
+  }
+  const key = (s: SettleArgs) => `${s.userId} ${s.record?.model ?? ''}`;
+  const rows = [...batch].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0)).map(row);
+  const col = (i: number) => rows.map((r) => r[i]);
+  const res = await query(db,
+    `select 1 from unnest($1::uuid[], $2::uuid[], $3::float8[], $4::uuid[], $5::bigint[], $6::bigint[], $7::bigint[],
+                         $8::boolean[], $9::date[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[])
+        as s (user_id, key_id, now_ms, lease_id, user_tpm, key_tpm, tokens, record, day, model, input, output, estimated)
+      cross join lateral cloister_limit_settle(s.user_id, s.key_id, s.now_ms, s.lease_id, s.user_tpm, s.key_tpm, s.tokens,
+                                               s.record, s.day, s.model, s.input, s.output, s.estimated)`,
+    Array.from({ length: 13 }, (_, i) => col(i)),
+    prepared ? 'cloister_limit_settle_many' : undefined);
+  if (res.rows.length !== batch.length) throw new Error(`limits settle answered ${res.rows.length} of ${batch.length} exchanges`);
 }
 
 /** Pushes the expiry of live leases held by this replica. */

@@ -1,9 +1,11 @@
 // Several requests' limit checks in one statement (acquireMany): each answer goes back to its own
 // request, checks of one user inside a batch see each other, and two batches naming the same
 // users in opposite orders on two connections both complete (the checks run sorted by user).
+// The same for settlements (settleMany): every exchange in a batch is charged and recorded.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { acquireMany, type AcquireArgs } from '../../../src/limits/queries.ts';
+import pg from 'pg';
+import { acquireMany, settleMany, type AcquireArgs, type SettleArgs } from '../../../src/limits/queries.ts';
 import { resetDatabase, testDatabase } from '../../support/test-database.ts';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
@@ -38,7 +40,6 @@ describe('limits: batched checks', () => {
 
   it('two batches with the same users in opposite orders, on two connections at once, both complete', async () => {
     const url = testDatabase().url;
-    const { default: pg } = await import('pg');
     const one = new pg.Pool({ connectionString: url, max: 1 });
     const two = new pg.Pool({ connectionString: url, max: 1 });
     try {
@@ -53,5 +54,38 @@ describe('limits: batched checks', () => {
       await one.end();
       await two.end();
     }
+  });
+
+  it('settles a batch: every exchange charged to its token buckets and counted in usage, also from two connections at once', async () => {
+    const settle = (userId: string, model: string, tokens: number): SettleArgs => ({
+      userId, keyId: null, nowMs: NOW, leaseId: null, userTpm: 60_000, keyTpm: null, tokens,
+      record: { day: '2026-03-10', model, input: tokens - 1, output: 1, estimated: 0 },
+    });
+    const [a, b, c] = users as [string, string, string];
+    const url = testDatabase().url;
+    const one = new pg.Pool({ connectionString: url, max: 1 });
+    const two = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await Promise.all([
+        settleMany(one, false, [settle(c, 'm1', 10), settle(a, 'm2', 20), settle(c, 'm1', 30), settle(b, 'm1', 40)]),
+        settleMany(two, false, [settle(b, 'm1', 5), settle(a, 'm2', 6), settle(c, 'm1', 7)]),
+      ]);
+    } finally {
+      await one.end();
+      await two.end();
+    }
+    const usage = await testDatabase().admin.query<{ user_id: string; model: string; requests: number; tokens: number }>(
+      'select user_id, model, requests::int as requests, (input_tokens + output_tokens)::int as tokens from usage_daily order by user_id, model');
+    const expected = [
+      { user_id: a, model: 'm2', requests: 2, tokens: 26 },
+      { user_id: b, model: 'm1', requests: 2, tokens: 45 },
+      { user_id: c, model: 'm1', requests: 3, tokens: 47 },
+    ].sort((x, y) => (x.user_id < y.user_id ? -1 : 1));
+    expect(usage.rows).to.deep.equal(expected);
+    // 60,000 tokens a minute is one token a millisecond: the bucket stands that many ms ahead.
+    const buckets = await testDatabase().admin.query<{ bucket: string; ahead: number }>(
+      `select bucket, tat - $1 as ahead from rate_limit_buckets where bucket like 'inference:tokens:user:%' order by bucket`, [NOW]);
+    expect(Object.fromEntries(buckets.rows.map((r) => [r.bucket.slice('inference:tokens:user:'.length), Math.round(r.ahead)])))
+      .to.deep.equal({ [a]: 26, [b]: 45, [c]: 47 });
   });
 });
