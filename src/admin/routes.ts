@@ -12,6 +12,7 @@ import type { AuditEventRow } from '../audit/queries.ts';
 import { UUID, type Actor, type AdminService } from './service.ts';
 import type { AdminUserRow } from './queries.ts';
 import { adminUserJson } from './user-json.ts';
+import { utcDay } from '../limits/periods.ts';
 import { usageByDay, usageByModel, usageTopUsers, type UsageAggregateRow } from './queries.ts';
 
 export interface AdminRouterDeps {
@@ -101,7 +102,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router<AppState> {
   });
 
   router.get('/usage', async (ctx) => {
-    const today = deps.clock.now().toISOString().slice(0, 10);
+    const today = utcDay(deps.clock.now());
     const from = dateParam(ctx, 'from', admin.monthStart());
     const to = dateParam(ctx, 'to', today);
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;

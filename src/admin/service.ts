@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { disableUser, enableUser } from '../users/account-state.ts';
 import { searchUsers, findAdminUser, lockUserLimits, updateUserLimits, type AdminUserRow } from './queries.ts';
 import { parseLimitsChange } from './limits-input.ts';
+import { utcMonthStart } from '../limits/periods.ts';
 
 /** Who acts: an admin over HTTP (with the client's address) or an operator at the CLI (no user). */
 export interface Actor {
@@ -38,7 +39,7 @@ const notFound = (id: string) => new AppError('not_found', `No user found with i
 /** Builds the admin service. */
 export function createAdminService(deps: { db: Pool; clock: Clock; audit: AuditLog; apiKeys: ApiKeyService; tiers: readonly string[] }): AdminService {
   const { db, clock, audit } = deps;
-  const monthStart = () => `${clock.now().toISOString().slice(0, 7)}-01`;
+  const monthStart = () => utcMonthStart(clock.now());
   const mustFind = async (id: string) => {
     const user = UUID.test(id) ? await findAdminUser(db, id, monthStart()) : null;
     if (!user) throw notFound(id);

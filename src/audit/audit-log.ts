@@ -7,7 +7,7 @@
 import type { Pool, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
 import { insertAuditEvent, listAuditEvents, findAuditCursor, allowAuditDeletion, deleteAuditEventsBefore, type AuditEventRow } from './queries.ts';
 
 /** Every action the log records. */
@@ -62,7 +62,7 @@ export function createAuditLog(deps: { db: Pool; clock: Clock; logger: Logger; r
       try {
         await record(e);
       } catch (err) {
-        logger.warn({ event: 'audit.write_failed', action: e.action, user_id: e.subjectUserId, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+        logger.warn({ event: 'audit.write_failed', action: e.action, user_id: e.subjectUserId, err: describeError(err) });
       }
     },
     async list(q) {

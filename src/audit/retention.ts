@@ -1,6 +1,6 @@
 // Runs the audit log's retention sweep once at start and then periodically, on an unref'd
 // timer so it never keeps the process alive. Every replica sweeps; the deletes are idempotent.
-import type { Logger } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
 import type { AuditLog } from './audit-log.ts';
 
 const HOUR_MS = 3_600_000;
@@ -21,7 +21,7 @@ export function startAuditRetention(audit: AuditLog, logger: Logger, intervalMs 
         const deleted = await audit.sweep();
         if (deleted > 0) logger.info({ event: 'audit.retention_swept', deleted });
       } catch (e) {
-        logger.warn({ event: 'audit.retention_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } });
+        logger.warn({ event: 'audit.retention_failed', err: describeError(e) });
       }
     });
   };

@@ -1,4 +1,5 @@
-// x-ratelimit-* headers in OpenAI's format, and the durations they carry ("20ms", "6s", "1m30s").
+// x-ratelimit-* headers in OpenAI's format, the durations they carry ("20ms", "6s", "1m30s"),
+// and retry-after.
 
 /** A duration as OpenAI writes it in x-ratelimit-reset-*. */
 export function formatResetDuration(ms: number): string {
@@ -19,4 +20,9 @@ export function rateLimitHeaders(kind: 'requests' | 'tokens', state: LimitState 
     [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, state.remaining)),
     [`x-ratelimit-reset-${kind}`]: formatResetDuration(state.resetMs),
   };
+}
+
+/** The retry-after header for a wait of `ms`: whole seconds, at least 1. */
+export function retryAfter(ms: number): { 'retry-after': string } {
+  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
 }

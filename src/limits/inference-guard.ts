@@ -8,13 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext, AppMiddleware, RequestMeter } from '../http/context.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from './coalescer.ts';
-import { rateLimitHeaders } from './headers.ts';
+import { rateLimitHeaders, retryAfter } from './headers.ts';
+import { LIMIT_FIELDS } from './limit-values.ts';
 import { estimateTokens } from '../proxy/exchange-events.ts';
 import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
 
@@ -31,8 +32,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 const CHECK_BATCHING = { maxBatch: 64, maxInFlight: 4 };
 
 /** The tiers as the SQL function reads them: every tier fully resolved over the default, snake_case. */
-export function tiersForSql(limits: Config['limits']): string {
-  const snake = (t: TierLimits) => ({ rpm: t.rpm, tpm: t.tpm, concurrency: t.concurrency, daily_tokens: t.dailyTokens, monthly_tokens: t.monthlyTokens });
+function tiersForSql(limits: Config['limits']): string {
+  const snake = (t: TierLimits) => Object.fromEntries(Object.entries(LIMIT_FIELDS).map(([json, key]) => [json, t[key]]));
   const out: Record<string, ReturnType<typeof snake>> = { default: snake(limits.default) };
   for (const [name, tier] of Object.entries(limits.tiers)) out[name] = snake({ ...limits.default, ...tier });
   return JSON.stringify(out);
@@ -62,12 +63,12 @@ export function createInferenceLimits(deps: {
   const renewer = setInterval(() => {
     if (liveLeases.size === 0) return;
     renewLeases(db, [...liveLeases], clock.now().getTime() + ttl)
-      .catch((e: unknown) => logger.warn({ event: 'limits.renew_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } }));
+      .catch((e: unknown) => logger.warn({ event: 'limits.renew_failed', err: describeError(e) }));
   }, Math.max(1000, Math.floor(ttl / 3)));
   renewer.unref();
   const sweeper = setInterval(() => {
     sweepLimitState(db, clock.now().getTime())
-      .catch((e: unknown) => logger.warn({ event: 'limits.sweep_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } }));
+      .catch((e: unknown) => logger.warn({ event: 'limits.sweep_failed', err: describeError(e) }));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
@@ -85,7 +86,7 @@ export function createInferenceLimits(deps: {
       });
     } catch (e) {
       // Fail closed: without the shared state no replica may let a request through unchecked.
-      logger.error({ event: 'limits.check_failed', request_id: ctx.state.requestId, err: { type: (e as Error).name, code: (e as { code?: string }).code } });
+      logger.error({ event: 'limits.check_failed', request_id: ctx.state.requestId, err: describeError(e) });
       throw new AppError('service_unavailable', 'limits unavailable', { headers: { 'retry-after': '1' } });
     }
     const headers = { ...rateLimitHeaders('requests', row.requests), ...rateLimitHeaders('tokens', row.tokens) };
@@ -113,7 +114,7 @@ export function createInferenceLimits(deps: {
           try {
             await finish(tokens, { day: utcDay(clock.now()), model: (e.model ?? 'unknown').slice(0, 200), input: e.inputTokens ?? 0, output: e.outputTokens ?? 0, estimated });
           } catch (err) {
-            logger.error({ event: 'limits.settle_failed', request_id: ctx.state.requestId, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+            logger.error({ event: 'limits.settle_failed', request_id: ctx.state.requestId, err: describeError(err) });
           }
         },
       };
@@ -126,7 +127,7 @@ export function createInferenceLimits(deps: {
       // give the lease back before the error response goes out.
       if (lease && !settled) {
         await finish(0, null).catch((err: unknown) => {
-          logger.warn({ event: 'limits.release_failed', request_id: ctx.state.requestId, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+          logger.warn({ event: 'limits.release_failed', request_id: ctx.state.requestId, err: describeError(err) });
         });
       }
     }
@@ -142,7 +143,6 @@ export function createInferenceLimits(deps: {
 }
 
 function refusal(ctx: AppContext, row: AcquireRow, now: Date): AppError {
-  const retry = (ms: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
   switch (row.verdict) {
     case 'disabled':
       // As if the credential had been looked up afresh: a disabled account's keys and sessions stop at once.
@@ -150,14 +150,14 @@ function refusal(ctx: AppContext, row: AcquireRow, now: Date): AppError {
         ? new AppError('invalid_api_key', 'Incorrect API key provided.')
         : new AppError('unauthenticated', 'You didn\'t provide an API key. Send "Authorization: Bearer <api key>" or sign in.');
     case 'daily_budget':
-      return new AppError('insufficient_quota', 'You exceeded your daily token budget; it resets at 00:00 UTC.', { headers: retry(msUntilNextDay(now)) });
+      return new AppError('insufficient_quota', 'You exceeded your daily token budget; it resets at 00:00 UTC.', { headers: retryAfter(msUntilNextDay(now)) });
     case 'monthly_budget':
-      return new AppError('insufficient_quota', 'You exceeded your monthly token budget; it resets on the first day of next month (UTC).', { headers: retry(msUntilNextMonth(now)) });
+      return new AppError('insufficient_quota', 'You exceeded your monthly token budget; it resets on the first day of next month (UTC).', { headers: retryAfter(msUntilNextMonth(now)) });
     case 'concurrency':
-      return new AppError('rate_limit_exceeded', 'Too many concurrent requests; wait for one to finish.', { headers: retry(row.retryMs) });
+      return new AppError('rate_limit_exceeded', 'Too many concurrent requests; wait for one to finish.', { headers: retryAfter(row.retryMs) });
     case 'tokens':
-      return new AppError('rate_limit_exceeded', `Rate limit reached for tokens per minute (limit ${row.tokens?.limit ?? '?'}). Please try again later.`, { headers: retry(row.retryMs) });
+      return new AppError('rate_limit_exceeded', `Rate limit reached for tokens per minute (limit ${row.tokens?.limit ?? '?'}). Please try again later.`, { headers: retryAfter(row.retryMs) });
     default:
-      return new AppError('rate_limit_exceeded', `Rate limit reached for requests per minute (limit ${row.requests?.limit ?? '?'}). Please try again later.`, { headers: retry(row.retryMs) });
+      return new AppError('rate_limit_exceeded', `Rate limit reached for requests per minute (limit ${row.requests?.limit ?? '?'}). Please try again later.`, { headers: retryAfter(row.retryMs) });
   }
 }

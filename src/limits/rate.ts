@@ -5,6 +5,7 @@ import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { gcraTake } from './queries.ts';
+import { retryAfter } from './headers.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -12,6 +13,6 @@ const MINUTE_MS = 60_000;
 export async function takeRate(db: Queryable, clock: Clock, bucket: string, perMinute: number, message: string): Promise<void> {
   const r = await gcraTake(db, bucket, clock.now().getTime(), perMinute, MINUTE_MS);
   if (!r.allowed) {
-    throw new AppError('rate_limit_exceeded', message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(r.retryMs / 1000))) } });
+    throw new AppError('rate_limit_exceeded', message, { headers: retryAfter(r.retryMs) });
   }
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { addUsage } from '../conversations/queries.ts';
 import { estimateTokens, type ExchangeSubscriber } from './exchange-events.ts';
-
+import { utcDay } from '../limits/periods.ts';
 
 export interface UsageRecorder {
   readonly subscriber: ExchangeSubscriber;
@@ -46,7 +46,7 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
   return {
     subscriber(e) {
       if (e.status < 200 || e.status >= 300 || e.usageRecorded) return;
-      const day = clock.now().toISOString().slice(0, 10);
+      const day = utcDay(clock.now());
       const model = (e.model ?? 'unknown').slice(0, 200);
       const key = `${e.userId}\u0000${day}\u0000${model}`;
       let p = pending.get(key);
