@@ -13,7 +13,7 @@ import { resolveIdentity } from './oauth-accounts.ts';
 import { safeReturnTo } from './return-to.ts';
 import type { SessionCookie } from './session-cookie.ts';
 import type { SessionService } from './sessions.ts';
-import { recordSignInFailure, type CompleteSignIn } from './sign-in.ts';
+import { attemptSignIn, type CompleteSignIn } from './sign-in.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 
 /** Adds the redirect and callback routes of `provider` to the /v1/auth router. */
@@ -50,16 +50,13 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
   });
 
   async function callback(ctx: AppContext): Promise<void> {
-    let verified: { userId: string; returnTo: string };
-    try {
-      verified = await verify(ctx);
-    } catch (e) {
-      await recordSignInFailure(deps.audit, ctx, provider.name, e);
-      throw e;
-    }
-    // completeSignIn audits the outcome from here on (success, or a disabled account).
-    await deps.completeSignIn(ctx, verified.userId, provider.name);
-    ctx.redirect(verified.returnTo);
+    let returnTo = '/';
+    await attemptSignIn(deps, ctx, provider.name, async () => {
+      const verified = await verify(ctx);
+      returnTo = verified.returnTo;
+      return verified.userId;
+    });
+    ctx.redirect(returnTo);
   }
 
   async function verify(ctx: AppContext): Promise<{ userId: string; returnTo: string }> {

@@ -11,7 +11,7 @@ import { authRateLimit } from './rate-limit.ts';
 import type { PasskeyService } from './passkeys.ts';
 import type { SessionCookie } from './session-cookie.ts';
 import type { SessionService, SignInMethod } from './sessions.ts';
-import { recordSignInFailure, type CompleteSignIn } from './sign-in.ts';
+import { attemptSignIn, type CompleteSignIn } from './sign-in.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import type { OAuthTransactions } from './oauth-transaction.ts';
@@ -45,18 +45,8 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v1/auth' });
   router.use(authRateLimit(deps.db, deps.clock, deps.ratePerMinute));
 
-  /** Verifies credentials and signs in; a refusal at verification is audited (completeSignIn audits the rest). */
-  async function attempt(ctx: AppContext, method: SignInMethod, verify: () => Promise<string>, extra?: { newAccount?: boolean }): Promise<string> {
-    let userId: string;
-    try {
-      userId = await verify();
-    } catch (e) {
-      await recordSignInFailure(deps.audit, ctx, method, e);
-      throw e;
-    }
-    await deps.completeSignIn(ctx, userId, method, extra);
-    return userId;
-  }
+  const attempt = (ctx: AppContext, method: SignInMethod, verify: () => Promise<string>, extra?: { newAccount?: boolean }) =>
+    attemptSignIn(deps, ctx, method, verify, extra);
 
   router.get('/providers', (ctx) => {
     ctx.body = { ...deps.providers, passkey: true };

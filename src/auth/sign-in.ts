@@ -15,11 +15,30 @@ import type { AuditLog } from '../audit/audit-log.ts';
 export type CompleteSignIn = (ctx: AppContext, userId: string, method: SignInMethod, extra?: { newAccount?: boolean }) => Promise<void>;
 
 /** Records a failed sign-in: the method and a reason code only — never what was typed or presented. */
-export function recordSignInFailure(audit: AuditLog, ctx: AppContext, method: SignInMethod, error: unknown, subjectUserId: string | null = null): Promise<void> {
+function recordSignInFailure(audit: AuditLog, ctx: AppContext, method: SignInMethod, error: unknown, subjectUserId: string | null = null): Promise<void> {
   return audit.recordBestEffort({
     action: 'sign_in.failed', actorUserId: null, subjectUserId, clientIp: ctx.state.clientIp,
     details: { method, reason: isAppError(error) ? error.code : 'internal_error' },
   });
+}
+
+/**
+ * Verifies the presented credentials (`verify` resolves to the user id), then completes the
+ * sign-in. A refusal at verification is audited here; completeSignIn audits the rest.
+ */
+export async function attemptSignIn(
+  deps: { audit: AuditLog; completeSignIn: CompleteSignIn }, ctx: AppContext, method: SignInMethod,
+  verify: () => Promise<string>, extra?: { newAccount?: boolean },
+): Promise<string> {
+  let userId: string;
+  try {
+    userId = await verify();
+  } catch (e) {
+    await recordSignInFailure(deps.audit, ctx, method, e);
+    throw e;
+  }
+  await deps.completeSignIn(ctx, userId, method, extra);
+  return userId;
 }
 
 /** Builds the function every sign-in route calls once the user is known. */

@@ -8,7 +8,6 @@ import type { SessionService } from '../auth/sessions.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
 import { deleteUserPasskeys } from '../auth/passkey-queries.ts';
 import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, type UserRow } from './queries.ts';
-import { disableUser } from './account-state.ts';
 
 const SETTINGS_MAX_BYTES = 16 * 1024;
 
@@ -20,8 +19,6 @@ export interface AccountService {
   updateDisplayName(userId: string, name: unknown): Promise<UserRow>;
   settings(userId: string): Promise<Record<string, unknown>>;
   putSettings(userId: string, settings: unknown): Promise<Record<string, unknown>>;
-  /** disables an account (for admin tooling): sessions and API keys revoked at once */
-  disable(userId: string): Promise<boolean>;
   /** revokes everything, deletes conversations upstream, then the user and every owned row */
   deleteAccount(userId: string): Promise<{ failed: string[] }>;
 }
@@ -62,11 +59,6 @@ export function createAccountService(deps: {
       if (bytes.length > SETTINGS_MAX_BYTES) throw new AppError('invalid_request', `settings must be at most ${SETTINGS_MAX_BYTES} bytes`);
       await upsertSealedSettings(db, userId, deps.sealing.seal(bytes, context(userId)), clock.now());
       return settings as Record<string, unknown>;
-    },
-    async disable(userId) {
-      const { changed } = await disableUser(db, clock, userId);
-      deps.apiKeys.forgetUser(userId);
-      return changed;
     },
     async deleteAccount(userId) {
       // Credentials first, so nothing can act for the account while it is being taken apart.

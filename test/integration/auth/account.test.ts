@@ -96,7 +96,7 @@ describe('account self-service', () => {
   });
 });
 
-describe('account disable (for admin tooling)', () => {
+describe('account disable (admin service)', () => {
   let t: TestApp;
   beforeEach(async () => {
     await resetDatabase();
@@ -108,10 +108,8 @@ describe('account disable (for admin tooling)', () => {
     const u = await t.userWithKey('disable@example.com');
     const cookie = await sessionCookieFor(t, u.userId);
     expect((await t.request('/v1/users/me', { key: u.key })).status).to.equal(200); // now cached
-    const { createSignIn } = await import('../../../src/auth/wiring.ts');
-    const s = t.app.services;
-    const signIn = createSignIn({ config: s.config, db: s.database.pool, clock: s.clock, logger: s.logger, apiKeys: s.apiKeys, sessionSecret: s.sessionSecret, deleteUserConversations: async () => ({ failed: [] }), audit: s.audit });
-    expect(await signIn.account.disable(u.userId)).to.equal(true);
+    const disabled = await t.app.services.admin.disable({ userId: null, clientIp: null, via: 'cli' }, u.userId);
+    expect(disabled.disabled_at).to.not.equal(null);
     expect((await t.request('/v1/users/me', { key: u.key })).status).to.equal(401);
     expect((await t.request('/v1/users/me', { headers: { cookie } })).status).to.equal(401);
   });
