@@ -6,6 +6,7 @@
 // with their own allowedMethods, so 405s and OPTIONS answers are exactly those of the routers.
 import type Router from '@koa/router';
 import type { AllowedMethodsOptions } from '@koa/router';
+import compose from 'koa-compose';
 import type { AppContext, AppMiddleware, AppState } from './context.ts';
 
 type AnyRouter = Router<AppState>;
@@ -29,25 +30,6 @@ function routerPrefixes(router: AnyRouter): string[] {
 }
 
 type Middleware = (ctx: AppContext, next: () => Promise<unknown>) => Promise<unknown> | unknown;
-
-/** koa-compose's semantics for a fixed list: each middleware may call next at most once. */
-function compose(stack: readonly Middleware[]): Middleware {
-  return (ctx, next) => {
-    let index = -1;
-    const dispatch = (i: number): Promise<unknown> => {
-      if (i <= index) return Promise.reject(new Error('next() called multiple times'));
-      index = i;
-      const fn = i === stack.length ? next : stack[i];
-      if (!fn) return Promise.resolve();
-      try {
-        return Promise.resolve(fn(ctx, () => dispatch(i + 1)));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    };
-    return dispatch(0);
-  };
-}
 
 /** One middleware running, in order, the routes() and allowedMethods() of the routers that may match. */
 export function dispatchRouters(routers: readonly AnyRouter[], allowed: AllowedMethodsOptions): AppMiddleware & { readonly routers: readonly AnyRouter[]; candidates(path: string): number[] } {
@@ -74,7 +56,7 @@ export function dispatchRouters(routers: readonly AnyRouter[], allowed: AllowedM
   const chainFor = (mask: number): Middleware => {
     let chain = chains.get(mask);
     if (!chain) {
-      chain = mask === 0 ? none : compose(entries.filter((_, i) => (mask & (1 << i)) !== 0).flatMap((e) => e.stack));
+      chain = mask === 0 ? none : compose(entries.filter((_, i) => (mask & (1 << i)) !== 0).flatMap((e) => e.stack)) as Middleware;
       chains.set(mask, chain);
     }
     return chain;
