@@ -23,6 +23,9 @@ export async function runMigrations(url: string, direction: 'up' | 'down', logge
       count: options.count ?? (direction === 'down' ? 1 : Infinity),
       // PGlite multiplexes every connection onto one session, so advisory locks exclude nothing there.
       noLock: options.embedded === true,
+      // Replicas starting together: the others wait for the first to finish (and then find
+      // nothing left to apply) instead of failing their start.
+      advisoryLockMode: 'wait',
       singleTransaction: true,
       checkOrder: true,
       log: (msg: string) => logger.debug({ event: 'db.migrate', detail: msg.slice(0, 200) }),

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { runMigrations } from '../../../src/db/migrate.ts';
+import { expectedMigrations, runMigrations } from '../../../src/db/migrate.ts';
 import { startEmbeddedPostgres } from '../../../src/db/embedded.ts';
 import { createLogger } from '../../../src/log.ts';
 import { testDatabase, resetDatabase } from '../../support/test-database.ts';
@@ -16,6 +16,27 @@ describe('database lifecycle', () => {
   it('migrations are idempotent: running them again applies nothing', async () => {
     const again = await runMigrations(testDatabase().url, 'up', createLogger('silent'), { embedded: testDatabase().kind === 'embedded' });
     expect(again).to.deep.equal([]);
+  });
+
+  it('replicas starting together on a fresh database both migrate it: one applies, the other waits', async function () {
+    if (testDatabase().kind === 'embedded') this.skip(); // one process owns an embedded database
+    const admin = new pg.Client({ connectionString: testDatabase().url });
+    await admin.connect();
+    const name = `cloister_migrate_race_${process.pid}`;
+    await admin.query(`drop database if exists ${name}`);
+    await admin.query(`create database ${name}`);
+    try {
+      const url = new URL(testDatabase().url);
+      url.pathname = `/${name}`;
+      const logger = createLogger('silent');
+      const [a, b] = await Promise.all([runMigrations(url.href, 'up', logger), runMigrations(url.href, 'up', logger)]);
+      const applied = [...a, ...b].sort();
+      expect(applied).to.deep.equal(expectedMigrations());
+      expect([a.length, b.length].sort()).to.deep.equal([0, applied.length]);
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
   });
 
   it('/readyz goes 503 when the database goes away and back to 200 when it returns', async () => {
