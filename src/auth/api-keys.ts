@@ -2,7 +2,7 @@
 // verified-key cache in front of argon2id. A cached key is still checked against the database
 // on every use (one indexed lookup, no argon2), so a revocation or a disabled account takes
 // effect on every replica at the very next request.
-import { createHash, randomUUID } from 'node:crypto';
+import { hash as oneShotHash, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -79,7 +79,7 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
     },
     forgetUser: (userId) => cache.evictUser(userId),
     async authenticate(presented, options = {}) {
-      const digest = createHash('sha256').update(presented).digest('hex');
+      const digest = oneShotHash('sha256', presented, 'hex');
       const nowMs = clock.now().getTime();
       const hit = cache.get(digest, nowMs);
       if (hit && options.deferLiveness !== true && !(await isApiKeyLive(db, hit.keyId))) {

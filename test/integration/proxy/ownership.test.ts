@@ -100,16 +100,23 @@ describe('proxy: only the owner reaches an object', () => {
 
   it('refuses references Cloister cannot ownership-check (file ids, item references)', async () => {
     fake.reset();
-    const bodies = [
-      { model: 'fake-model', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-123' }] }] },
-      { model: 'fake-model', input: [{ type: 'item_reference', id: 'msg_someone_elses' }] },
-      { model: 'fake-model', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] },
+    const bodies: Array<[unknown, string]> = [
+      [{ model: 'fake-model', input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_file', file_id: 'file-123' }] }] }, 'input[0].content[1].file_id'],
+      [{ model: 'fake-model', input: [{ role: 'user', content: 'x' }, { type: 'item_reference', id: 'msg_someone_elses' }] }, 'input[1]'],
+      [{ model: 'fake-model', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].vector_store_ids'],
     ];
-    for (const body of bodies) {
+    for (const [body, param] of bodies) {
       const res = await call(a, 'POST', '/v1/responses', body);
       expect(res.status).to.equal(400);
-      expect((await res.json()).error.type).to.equal('invalid_request_error');
+      const { error } = await res.json();
+      expect(error.type).to.equal('invalid_request_error');
+      expect(error.param).to.equal(param);
     }
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100; i++) deep = [deep];
+    const nested = await call(a, 'POST', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'x' }], deep });
+    expect(nested.status).to.equal(400);
+    expect((await nested.json()).error.message).to.match(/nested too deeply/);
     expect(fake.requests).to.have.length(0);
   });
 });
