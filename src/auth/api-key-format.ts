@@ -1,7 +1,8 @@
 // API key format: `ck_<prefix>_<secret>`.
 //   prefix: 12 characters of lowercase base32 (60 random bits), unique, stored in clear and
 //           shown in key lists so a user can tell keys apart and revoke one;
-//   secret: 43 characters of base64url (256 random bits), stored only as an argon2id hash.
+//   secret: 43 characters of base64url (256 random bits), stored only as a SHA-256 hash
+//           (api-key-secret-hash.ts).
 import { randomBytes } from 'node:crypto';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';

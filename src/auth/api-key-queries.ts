@@ -37,6 +37,11 @@ export async function findActiveKeyByPrefix(db: Queryable, prefix: string): Prom
   return res.rows[0] ?? null;
 }
 
+/** Rewrites a key's stored hash, only if it is still `from` (a key rehashed on first use). */
+export async function replaceApiKeyHash(db: Queryable, id: string, from: string, to: string): Promise<void> {
+  await query(db, 'update api_keys set hash = $3 where id = $1 and hash = $2', [id, from, to]);
+}
+
 /** A user's keys, newest first, without hashes. */
 export async function listApiKeys(db: Queryable, userId: string): Promise<ApiKeySummary[]> {
   const res = await query<ApiKeySummary>(db,

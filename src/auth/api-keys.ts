@@ -1,17 +1,17 @@
 // API keys: creation (shown once), listing, revocation, and authentication with a
-// verified-key cache in front of argon2id. A cached key is still checked against the database
-// on every use (one indexed lookup, no argon2), so a revocation or a disabled account takes
+// verified-key cache in front of the key lookup. A cached key is still checked against the
+// database on every use (one indexed lookup), so a revocation or a disabled account takes
 // effect on every replica at the very next request.
 import { hash as oneShotHash, randomUUID } from 'node:crypto';
-import argon2 from 'argon2';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
 import { AppError } from '../errors.ts';
 import { generateApiKey, parseApiKey } from './api-key-format.ts';
 import {
-  insertApiKey, findActiveKeyByPrefix, listApiKeys, revokeApiKey, touchApiKey, isApiKeyLive, type ApiKeySummary, type RevokedApiKey,
+  insertApiKey, findActiveKeyByPrefix, listApiKeys, revokeApiKey, touchApiKey, isApiKeyLive, replaceApiKeyHash, type ApiKeySummary, type RevokedApiKey,
 } from './api-key-queries.ts';
+import { hashKeySecret, verifyKeySecret } from './api-key-secret-hash.ts';
 import { createVerifiedKeyCache } from './verified-key-cache.ts';
 
 /** Who made a request. */
@@ -39,9 +39,6 @@ export interface ApiKeyService {
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
-// OWASP's argon2id baseline: the secret has 256 bits of entropy, so the hash guards a
-// database leak, not a weak password; the cache keeps it off the hot path.
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /** Builds the API key service. */
 export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger: Logger; cacheTtlMs: number; cacheMax: number }): ApiKeyService {
@@ -54,7 +51,13 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
     if (!parsed) return null;
     const row = await findActiveKeyByPrefix(db, parsed.prefix);
     if (!row) return null;
-    if (!(await argon2.verify(row.hash, parsed.secret))) return null;
+    const { ok, upgrade } = await verifyKeySecret(row.hash, parsed.secret);
+    if (!ok) return null;
+    if (upgrade) {
+      // Once per key created before SHA-256: awaited so the next miss is already cheap.
+      await replaceApiKeyHash(db, row.id, row.hash, hashKeySecret(parsed.secret))
+        .catch((e: unknown) => logger.warn({ event: 'api_key.rehash_failed', err: describeError(e) }));
+    }
     const now = clock.now().getTime();
     cache.set(digest, { keyId: row.id, userId: row.user_id, expiresAt: now + deps.cacheTtlMs, lastUsedWrittenAt: now });
     touchApiKey(db, row.id, clock.now()).catch((e: unknown) => logger.warn({ event: 'api_key.touch_failed', err: { type: (e as Error).name } }));
@@ -67,7 +70,7 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
         throw new AppError('invalid_request', 'name must be at most 100 printable characters', { param: 'name' });
       }
       const { key, prefix, secret } = generateApiKey();
-      const hash = await argon2.hash(secret, ARGON2_OPTIONS);
+      const hash = hashKeySecret(secret);
       const summary = await insertApiKey(db, { id: randomUUID(), userId, prefix, hash, name, limits, now: clock.now() });
       return { key, summary };
     },
@@ -93,7 +96,7 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
         }
         return { userId: hit.userId, via: 'api_key', keyId: hit.keyId };
       }
-      // Single flight: concurrent first uses of one key share one argon2 verification.
+      // Single flight: concurrent first uses of one key share one lookup and verification.
       let p = inflight.get(digest);
       if (!p) {
         p = verify(presented, digest).finally(() => inflight.delete(digest));

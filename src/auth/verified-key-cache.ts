@@ -1,5 +1,5 @@
-// Bounded cache of API keys that passed argon2 verification, so argon2 runs once per key
-// per TTL. Entries are keyed by sha256(key) so the cache never holds a usable key.
+// Bounded cache of API keys that passed verification, so the lookup by prefix and the hash
+// check run once per key per TTL. Entries are keyed by sha256(key) so the cache never holds a usable key.
 // Revocation evicts at once on the instance that revoked; other replicas keep the entry until
 // the TTL, but the API key service rechecks liveness in the database on every hit.
 

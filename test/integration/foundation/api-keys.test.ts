@@ -1,3 +1,5 @@
+import argon2 from 'argon2';
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase, testDatabase } from '../../support/test-database.ts';
@@ -21,14 +23,36 @@ describe('API keys', () => {
     expect((await after.json()).error.code).to.equal('invalid_api_key');
   });
 
-  it('stores only an argon2id hash, never the key or its secret', async () => {
+  it('stores only a SHA-256 hash of the secret, never the key or its secret', async () => {
     const { key } = await t.userWithKey();
     const rows = (await testDatabase().admin.query('select * from api_keys')).rows;
     expect(rows).to.have.length(1);
     const dump = JSON.stringify(rows);
     expect(dump).to.not.contain(key);
     expect(dump).to.not.contain(key.slice(16));
-    expect(rows[0].hash).to.match(/^\$argon2id\$/);
+    expect(rows[0].hash).to.equal(`sha256:${createHash('sha256').update(key.slice(16)).digest('hex')}`);
+  });
+
+  it('still accepts a key stored with argon2id (created before SHA-256) and rehashes it on first use', async () => {
+    const { key, userId } = await t.userWithKey();
+    const secret = key.slice(16);
+    const legacy = await argon2.hash(secret, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    await testDatabase().admin.query('update api_keys set hash = $1', [legacy]);
+    t.app.services.apiKeys.forgetUser(userId);
+    const forged = `${key.slice(0, 16)}${'A'.repeat(43)}`;
+    expect((await t.request('/v1/users/me', { key: forged })).status, 'wrong secret against an argon2id hash').to.equal(401);
+    expect((await testDatabase().admin.query('select hash from api_keys')).rows[0].hash).to.equal(legacy);
+    expect((await t.request('/v1/users/me', { key })).status).to.equal(200);
+    expect((await testDatabase().admin.query('select hash from api_keys')).rows[0].hash).to.equal(`sha256:${createHash('sha256').update(secret).digest('hex')}`);
+    t.app.services.apiKeys.forgetUser(userId);
+    expect((await t.request('/v1/users/me', { key })).status, 'verified against the new hash').to.equal(200);
+  });
+
+  it('refuses every key whose stored hash is in no known form', async () => {
+    const { key, userId } = await t.userWithKey();
+    await testDatabase().admin.query("update api_keys set hash = 'plain-text'");
+    t.app.services.apiKeys.forgetUser(userId);
+    expect((await t.request('/v1/users/me', { key })).status).to.equal(401);
   });
 
   it('refuses a key whose secret is wrong even with a real prefix', async () => {
