@@ -25,8 +25,33 @@ export interface TrackOptions {
 
 type Usage = { inputTokens: number; outputTokens: number };
 
+const USAGE_KEY = '"usage"';
+
+/** Responses stream events whose `response` carries the final usage. */
+const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+/**
+ * Whether raw JSON text (or bytes) may hold a `"usage": {…}` member. Chat streams asked for
+ * usage carry `"usage":null` in every chunk but the last; only an object is worth parsing for.
+ * A key is always written with its quotes (inside a string they would be escaped), so a text
+ * without this shape has no usage to read, while a false match only costs a parse.
+ */
+export function hasUsageObject(raw: string | Buffer): boolean {
+  const code = typeof raw === 'string' ? (i: number) => raw.charCodeAt(i) : (i: number) => raw[i] ?? -1;
+  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  for (let at = raw.indexOf(USAGE_KEY); at !== -1; at = raw.indexOf(USAGE_KEY, at + USAGE_KEY.length)) {
+    let i = at + USAGE_KEY.length;
+    while (space(code(i))) i++;
+    if (code(i) !== 0x3a) continue; // ':'
+    i++;
+    while (space(code(i))) i++;
+    if (code(i) === 0x7b) return true; // '{'
+  }
+  return false;
 }
 
 /** Usage from an OpenAI `usage` object of either API family. */
@@ -44,10 +69,12 @@ export function trackExchange(o: TrackOptions): Observer {
   let usage: Usage | null = null;
   const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
 
-  const learnId = async (id: unknown) => {
-    if (objectId !== null || typeof id !== 'string') return;
+  /** Takes the first id seen; a promise only when its ownership must be recorded first. */
+  const learnId = (id: unknown): Promise<void> | undefined => {
+    if (objectId !== null || typeof id !== 'string') return undefined;
     objectId = id;
-    if (ownedKind !== null && o.recordOwnership) await o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
+    if (ownedKind !== null && o.recordOwnership) return o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
+    return undefined;
   };
 
   return {
@@ -55,18 +82,26 @@ export function trackExchange(o: TrackOptions): Observer {
       await learnId(body.id);
       usage = readUsage(body.usage) ?? usage;
     },
-    async onEvent(event, data) {
+    onEvent(event, data) {
       const type = event ?? (typeof data.type === 'string' ? data.type : undefined);
       if (o.kind === 'response') {
         const response = data.response as Record<string, unknown> | undefined;
-        if (response && typeof response === 'object') {
-          await learnId(response.id);
-          if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') usage = readUsage(response.usage) ?? usage;
-        }
-        return;
+        if (!response || typeof response !== 'object') return undefined;
+        if (FINAL_RESPONSE_EVENTS.has(type ?? '')) usage = readUsage(response.usage) ?? usage;
+        return learnId(response.id);
       }
-      await learnId(data.id);
       usage = readUsage(data.usage) ?? usage;
+      return learnId(data.id);
+    },
+    wantsChunk(chunk) {
+      // After the id, only a chunk with usage in it (the last, or a final Responses event).
+      return objectId === null || hasUsageObject(chunk);
+    },
+    wants(event, data) {
+      // Until the id is known every event may carry it; after that only usage matters.
+      if (objectId === null) return true;
+      if (o.kind === 'response' && event !== undefined) return FINAL_RESPONSE_EVENTS.has(event);
+      return hasUsageObject(data);
     },
     async onFinish(outcome) {
       await o.meter?.settle({

@@ -32,6 +32,17 @@ export interface Observer {
   onJson?(body: Record<string, unknown>): Promise<void> | void;
   /** one SSE event's parsed `data` (non-JSON data is skipped) */
   onEvent?(event: string | undefined, data: Record<string, unknown>): Promise<void> | void;
+  /**
+   * Whether onEvent needs this event, from its raw `data` text. Most events of a long stream
+   * are token deltas that carry nothing the observer still wants; they are then not parsed.
+   * Absent: every event is parsed.
+   */
+  wants?(event: string | undefined, data: string): boolean;
+  /**
+   * Whether a chunk of whole SSE events may hold anything onEvent still needs (checked on the
+   * raw bytes). A chunk it declines is relayed without being decoded or parsed at all.
+   */
+  wantsChunk?(chunk: Buffer): boolean;
   /** last step before the response ends, with the final hash: emit the exchange here */
   onFinish?(outcome: RelayOutcome): Promise<void>;
 }
@@ -157,19 +168,29 @@ class SseWriter {
 
   /** At an event boundary a comment can be inserted without breaking the stream's framing. */
   get atBoundary(): boolean {
-    return this.tail.endsWith('\n\n') || this.tail.endsWith('\r\n\r\n');
+    return endsEvent(this.tail);
   }
 
-  async write(bytes: Buffer): Promise<void> {
-    if (this.res.destroyed || this.res.writableEnded) return;
+  /** Sends bytes; returns a promise only when the client is not keeping up (wait for it). */
+  write(bytes: Buffer): Promise<unknown> | undefined {
+    if (this.res.destroyed || this.res.writableEnded) return undefined;
     this.hash.update(bytes);
     this.bytes += bytes.length;
     this.tail = (this.tail + bytes.subarray(Math.max(0, bytes.length - 4)).toString('latin1')).slice(-4);
     this.lastWrite = Date.now();
-    if (!this.res.write(bytes)) {
-      await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
-    }
+    if (this.res.write(bytes)) return undefined;
+    return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
   }
+}
+
+/** Whether SSE text ends with a blank line, i.e. at an event boundary. */
+function endsEvent(tail: string): boolean {
+  return tail.endsWith('\n\n') || tail.endsWith('\r\n\r\n');
+}
+
+/** Whether a chunk ends at an event boundary. */
+function chunkEndsEvent(chunk: Buffer): boolean {
+  return endsEvent(chunk.subarray(Math.max(0, chunk.length - 4)).toString('latin1'));
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
@@ -238,22 +259,34 @@ async function relayStream(ctx: AppContext, deps: RelayDeps, req: UpstreamReques
     }
     commit(up.status);
     const pending: Array<{ event: string | undefined; data: Record<string, unknown> }> = [];
+    const onEvent = observer?.onEvent?.bind(observer);
+    const wants = observer?.wants?.bind(observer);
+    const wantsChunk = onEvent ? observer?.wantsChunk?.bind(observer) : undefined;
     const parser = createParser({
       onEvent: (m: EventSourceMessage) => {
-        if (!observer?.onEvent || m.data === '[DONE]') return;
+        if (!onEvent || m.data === '[DONE]' || (wants && !wants(m.event, m.data))) return;
         const data = parseObject(m.data);
         if (data) pending.push({ event: m.event, data });
       },
     });
     const decoder = new TextDecoder();
     try {
+      // Per chunk, nothing waits that does not have to: an observer's work and the write each
+      // return a promise only when there is something to wait for (an id to record, backpressure).
       for await (const chunk of up.body) {
-        parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
-        while (pending.length > 0) {
-          const e = pending.shift()!;
-          await observer?.onEvent?.(e.event, e.data);
+        // A chunk of whole events (the stream so far ends at a boundary, and so does the chunk)
+        // that the observer declines skips decoding and parsing: the parser holds nothing
+        // between events and the decoder no partial character, so both stay in step.
+        const skip = wantsChunk !== undefined && writer.atBoundary && chunkEndsEvent(chunk as Buffer) && !wantsChunk(chunk as Buffer);
+        if (!skip) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+        for (let i = 0; i < pending.length; i++) {
+          const e = pending[i]!;
+          const observed = onEvent!(e.event, e.data);
+          if (observed) await observed;
         }
-        await writer.write(chunk as Buffer);
+        pending.length = 0;
+        const written = writer.write(chunk as Buffer);
+        if (written) await written;
       }
       completed = !abort.signal.aborted;
     } catch (e) {

@@ -7,6 +7,8 @@
 //   "reset"        send two chunks, then destroy the socket
 //   "error-429"    429 with retry-after and an OpenAI error body
 //   "error-500"    500 with a non-OpenAI body
+//   "fragmented"   stream every third event whole and cut the others in two at an odd byte
+//                  (inside a line, sometimes inside a UTF-8 character), as TCP may deliver them
 // Base URL for Cloister: `${fake.url}/v1`.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -119,6 +121,15 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (behaviour === 'silent-first') await wait(state.silentMs);
     for (let i = 0; i < frames.length; i++) {
       if (res.destroyed) return;
+      if (behaviour === 'fragmented' && i % 3 !== 0) {
+        const bytes = Buffer.from(frames[i]!);
+        const cut = 1 + ((i * 7) % (bytes.length - 1));
+        res.write(bytes.subarray(0, cut));
+        await wait(2);
+        res.write(bytes.subarray(cut));
+        await wait(2);
+        continue;
+      }
       res.write(frames[i]);
       if (behaviour === 'stall' && i === 0) return; // never ends; the test waits for the client to leave
       if (behaviour === 'reset' && i === 1) { res.socket?.destroy(); return; }

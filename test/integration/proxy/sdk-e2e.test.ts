@@ -43,13 +43,21 @@ describe('proxy: end to end with the openai SDK', () => {
     expect(usage.data[0]).to.include({ model: 'fake-model', requests: 1, input_tokens: 11, output_tokens: 7 });
   });
 
-  it('chat completion, streamed, arrives chunk by chunk and reassembles', async () => {
+  it('chat completion, streamed, arrives chunk by chunk and reassembles, with the final chunk\'s usage counted', async () => {
+    type Day = { requests: number; input_tokens: number; output_tokens: number };
+    const counted = async () => {
+      const days = (await (await t.request('/v1/users/me/usage', { key })).json()).data as Day[];
+      return days.reduce((a, d) => ({ requests: a.requests + d.requests, input: a.input + d.input_tokens, output: a.output + d.output_tokens }), { requests: 0, input: 0, output: 0 });
+    };
+    const before = await counted();
     const stream = await client.chat.completions.create({ model: 'fake-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream me' }] });
     let text = '';
     let chunks = 0;
     for await (const c of stream) { chunks++; text += c.choices[0]?.delta?.content ?? ''; }
     expect(chunks).to.be.greaterThan(5);
     expect(text).to.equal('Hello from the fake upstream. You said: stream me');
+    const after = await counted();
+    expect({ requests: after.requests - before.requests, input: after.input - before.input, output: after.output - before.output }).to.deep.equal({ requests: 1, input: 11, output: 7 });
   });
 
   it('stored chat completion: retrieve, messages, update, delete; then 404', async () => {

@@ -53,6 +53,23 @@ describe('proxy: streaming and failures', () => {
     expect(exchanges[0]!.objectId).to.match(/^chatcmpl_/);
   });
 
+  it('keeps ids and usage right when upstream cuts events (and characters) across chunks', async () => {
+    const content = 'héllo wörld ☕ 🌍 again and again';
+    const res = await post('/v1/chat/completions', { model: 'fragmented', stream: true, store: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }] });
+    expect(res.status).to.equal(200);
+    const received = new Uint8Array(await res.arrayBuffer());
+    const text = new TextDecoder().decode(received).split('\n\n').filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)) as { choices: Array<{ delta?: { content?: string } }> })
+      .map((c) => c.choices[0]?.delta?.content ?? '').join('');
+    expect(text).to.equal(`Hello from the fake upstream. You said: ${content}`);
+    expect(exchanges).to.have.length(1);
+    const e = exchanges[0]!;
+    expect(e.objectId).to.match(/^chatcmpl_/);
+    expect(e.usage).to.deep.equal({ inputTokens: 11, outputTokens: 7 });
+    expect(e.responseSha256).to.equal(sha(received));
+    expect((await t.request(`/v1/chat/completions/${e.objectId}`, { key })).status, 'ownership was recorded').to.equal(200);
+  });
+
   it('aborts the upstream request when the client disconnects mid-stream', async () => {
     const ac = new AbortController();
     const res = await post('/v1/chat/completions', { model: 'stall', stream: true, messages: [{ role: 'user', content: 'x' }] }, { signal: ac.signal });

@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { hasUsageObject, trackExchange } from '../../../src/proxy/exchange-tracker.ts';
+import type { CompletedExchange, ExchangeEvents } from '../../../src/proxy/exchange-events.ts';
+import type { Ownership } from '../../../src/conversations/ownership.ts';
+
+/** Feeds raw SSE data through an observer the way the relay does: parsed only when wanted. */
+function tracker(kind: CompletedExchange['kind'], recordOwnership = false) {
+  const emitted: CompletedExchange[] = [];
+  const recorded: string[] = [];
+  const ownership = { record: async (_k: string, id: string) => { recorded.push(id); } } as unknown as Ownership;
+  const events = { emit: async (e: CompletedExchange) => { emitted.push(e); } } as unknown as ExchangeEvents;
+  const observer = trackExchange({
+    kind, principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestSha256: 'r', requestBytes: 10,
+    conversationId: null, recordOwnership, ownership, events,
+  });
+  let parsed = 0;
+  const feed = async (data: unknown, event?: string) => {
+    const raw = JSON.stringify(data);
+    if (!observer.wants!(event, raw)) return;
+    parsed++;
+    await observer.onEvent!(event, JSON.parse(raw) as Record<string, unknown>);
+  };
+  const finish = async () => {
+    await observer.onFinish!({ status: 200, responseSha256: 'h', responseBytes: 100, streamed: true, completed: true });
+    return emitted[0]!;
+  };
+  return { feed, finish, recorded, parsed: () => parsed };
+}
+
+describe('exchange tracker on streams', () => {
+  it('reads a chat stream\'s id from the first chunk and usage from the last, parsing nothing between', async () => {
+    const t = tracker('chat.completion', true);
+    const chunk = (content: string) => ({ id: 'chatcmpl_1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
+    await t.feed(chunk('a'));
+    for (let i = 0; i < 50; i++) await t.feed(chunk(`say "usage": {"prompt_tokens": 999} ${i}`));
+    await t.feed({ id: 'chatcmpl_1', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } });
+    const e = await t.finish();
+    expect(e.objectId).to.equal('chatcmpl_1');
+    expect(e.usage).to.deep.equal({ inputTokens: 11, outputTokens: 7 });
+    expect(t.recorded).to.deep.equal(['chatcmpl_1']);
+    expect(t.parsed()).to.equal(2);
+  });
+
+  it('keeps parsing until an id shows up', async () => {
+    const t = tracker('chat.completion');
+    await t.feed({ object: 'chat.completion.chunk', choices: [] });
+    await t.feed({ object: 'chat.completion.chunk', choices: [] });
+    await t.feed({ id: 'chatcmpl_2', choices: [] });
+    await t.feed({ id: 'chatcmpl_2', choices: [] });
+    expect(t.parsed()).to.equal(3);
+    expect((await t.finish()).objectId).to.equal('chatcmpl_2');
+  });
+
+  it('reads a Responses stream\'s id from response.created and usage from response.completed only', async () => {
+    const t = tracker('response', true);
+    const response = (status: string, usage: unknown) => ({ id: 'resp_1', object: 'response', status, usage });
+    await t.feed({ type: 'response.created', response: response('in_progress', null) }, 'response.created');
+    await t.feed({ type: 'response.in_progress', response: response('in_progress', null) }, 'response.in_progress');
+    for (let i = 0; i < 20; i++) await t.feed({ type: 'response.output_text.delta', delta: `w${i}` }, 'response.output_text.delta');
+    await t.feed({ type: 'response.completed', response: response('completed', { input_tokens: 5, output_tokens: 20 }) }, 'response.completed');
+    const e = await t.finish();
+    expect(e.objectId).to.equal('resp_1');
+    expect(e.usage).to.deep.equal({ inputTokens: 5, outputTokens: 20 });
+    expect(t.recorded).to.deep.equal(['resp_1']);
+    expect(t.parsed()).to.equal(2);
+  });
+
+  it('without event names, finds Responses usage by its shape', async () => {
+    const t = tracker('response');
+    await t.feed({ type: 'response.created', response: { id: 'resp_2', usage: null } });
+    await t.feed({ type: 'response.output_text.delta', delta: 'x' });
+    await t.feed({ type: 'response.completed', response: { id: 'resp_2', usage: { input_tokens: 1, output_tokens: 2 } } });
+    expect((await t.finish()).usage).to.deep.equal({ inputTokens: 1, outputTokens: 2 });
+    expect(t.parsed()).to.equal(2);
+  });
+});
+
+describe('hasUsageObject', () => {
+  it('matches a usage member holding an object, whatever the spacing', () => {
+    for (const raw of ['{"usage":{"a":1}}', '{"usage" : {"a":1}}', '{"x":1,\n "usage":\n\t{}}', '{"usage":null,"y":{"usage":{}}}']) expect(hasUsageObject(raw), raw).to.equal(true);
+  });
+  it('does not match null usage, a missing one, or the word inside a string', () => {
+    for (const raw of ['{"usage":null}', '{"a":1}', '{"content":"the \\"usage\\": {"}', '{"usage"', '{"usage" :']) expect(hasUsageObject(raw), raw).to.equal(false);
+  });
+  it('reads bytes the same way as text', () => {
+    for (const raw of ['data: {"usage":{"a":1}}\n\n', 'data: {"usage" :\n{}}', 'data: {"usage":null}\n\n', 'data: {"c":"é \\"usage\\": {"}']) {
+      expect(hasUsageObject(Buffer.from(raw)), raw).to.equal(hasUsageObject(raw));
+    }
+  });
+});
