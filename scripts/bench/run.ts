@@ -15,6 +15,9 @@
 // turn): limits are per user, so one user on 64 connections is their worst case and many users
 // the usual one. Sequential and TTFB runs use the first key.
 // BENCH_NODE_OPTIONS is passed to the Cloister processes (e.g. --cpu-prof --cpu-prof-dir=DIR).
+// Long streams: chat completions streamed as LONG_CHUNKS token chunks (one write each, as a model
+// emits them), at 64 connections — the traffic of an LLM proxy, where the per-request cost is
+// spread over the chunks; reported as streams/s and CPU per stream beside the short requests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -33,12 +36,14 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LIMITS = process.env.BENCH_LIMITS === '1';
 const USERS = Math.max(1, Number(process.env.BENCH_USERS ?? 1));
 const CONNECTIONS = 64;
+const LONG_CHUNKS = 200;
 const BIN = fileURLToPath(new URL('../../bin/cloister.js', import.meta.url));
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 const BODY = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hello' }] });
 const STREAM_BODY = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'hello' }] });
 const HOLD_BODY = JSON.stringify({ model: 'hold', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+const LONG_BODY = JSON.stringify({ model: 'long', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hello' }] });
 /** High enough never to refuse a bench request, so every request pays the checks and nothing else. */
 const LIMITS_ENV = { RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000', RATE_LIMIT_CONCURRENCY: '100000', BUDGET_DAILY_TOKENS: '1000000000000' };
 
@@ -59,7 +64,7 @@ async function startHelper(script: string, args: string[] = []): Promise<{ url: 
 }
 
 async function startUpstream() {
-  const { url, child } = await startHelper('./upstream.ts');
+  const { url, child } = await startHelper('./upstream.ts', [String(LONG_CHUNKS)]);
   return {
     url, child,
     release: () => new Promise<void>((resolve) => { child.once('message', () => resolve()); child.send('release'); }),
@@ -206,14 +211,14 @@ function machineTicks(): { busy: number; total: number } {
 
 interface Processes { proxy: number; upstream: number }
 /** Requests per second at 64 connections, with each process's CPU use (in cores) during the run. */
-async function throughput(url: string, headers: Record<string, string>, pids: Processes, keys: string[] = []) {
+async function throughput(url: string, headers: Record<string, string>, pids: Processes, keys: string[] = [], body = BODY) {
   const before = { proxy: cpuSeconds(pids.proxy), upstream: cpuSeconds(pids.upstream), pg: postgresCpuSeconds(), self: process.cpuUsage(), machine: machineTicks(), t: performance.now() };
   let turn = 0;
   // With several keys, each request takes the next one (so every user sees its share).
   const rotate = keys.length > 1
-    ? [{ method: 'POST' as const, path: '/v1/chat/completions', body: BODY, setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${keys[turn++ % keys.length]}` } }) }]
+    ? [{ method: 'POST' as const, path: '/v1/chat/completions', body, setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${keys[turn++ % keys.length]}` } }) }]
     : undefined;
-  const result = await autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY, connections: CONNECTIONS, duration: THROUGHPUT_SECONDS, ...(rotate ? { requests: rotate } : {}) });
+  const result = await autocannon({ url: `${url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration: THROUGHPUT_SECONDS, ...(rotate ? { requests: rotate } : {}) });
   const seconds = (performance.now() - before.t) / 1000;
   const self = process.cpuUsage(before.self);
   const machine = machineTicks();
@@ -283,7 +288,8 @@ async function runBench() {
     const seqP99: Record<string, number[]> = {};
     const ttfbP50: Record<string, number[]> = {};
     const tput: Record<string, ThroughputRun[]> = {};
-    for (const t of targets) { seqP50[t.name] = []; seqP99[t.name] = []; ttfbP50[t.name] = []; tput[t.name] = []; }
+    const long: Record<string, ThroughputRun[]> = {};
+    for (const t of targets) { seqP50[t.name] = []; seqP99[t.name] = []; ttfbP50[t.name] = []; tput[t.name] = []; long[t.name] = []; }
     // Rounds interleave the targets, so a burst of other load on the shared machine hits all of
     // them alike; the spread across rounds shows how much that noise moves each number.
     for (let r = 1; r <= ROUNDS; r++) {
@@ -297,13 +303,15 @@ async function runBench() {
       for (const t of targets) if (t.name !== 'bare') ttfbP50[t.name]!.push(pct(await ttfb(t.url, t.headers, TTFB_RUNS), 50));
       stage(`round ${r}/${ROUNDS}: throughput`);
       for (const t of targets) tput[t.name]!.push(await throughput(t.url, t.headers, { proxy: t.pid, upstream: upstream.child.pid! }, t.keys));
+      stage(`round ${r}/${ROUNDS}: long streams (${LONG_CHUNKS} chunks)`);
+      for (const t of targets) long[t.name]!.push(await throughput(t.url, t.headers, { proxy: t.pid, upstream: upstream.child.pid! }, t.keys, LONG_BODY));
     }
 
     const perRound = (f: (r: number) => number) => Array.from({ length: ROUNDS }, (_, r) => f(r));
     const rps = (name: string) => tput[name]!.map((x) => x.rps);
-    const cpu = (name: string) => {
-      const keys = Object.keys(tput[name]![0]!.cpu_cores) as Array<keyof ThroughputRun['cpu_cores']>;
-      return Object.fromEntries(keys.map((k) => [k, round(median(tput[name]!.map((x) => x.cpu_cores[k])), 2)]));
+    const cpu = (name: string, runs = tput) => {
+      const keys = Object.keys(runs[name]![0]!.cpu_cores) as Array<keyof ThroughputRun['cpu_cores']>;
+      return Object.fromEntries(keys.map((k) => [k, round(median(runs[name]!.map((x) => x.cpu_cores[k])), 2)]));
     };
     const addedOver = (name: string, base: string, xs: Record<string, number[]>) => spread(perRound((r) => xs[name]![r]! - xs[base]![r]!));
     const results = {
@@ -322,6 +330,14 @@ async function runBench() {
       cloister_cpu_per_request_over_bare: spread(perRound((r) => tput.cloister![r]!.proxy_cpu_us_per_request / tput.bare![r]!.proxy_cpu_us_per_request), 2),
       cpu_cores_during_throughput: Object.fromEntries(targets.map((t) => [t.name, cpu(t.name)])),
       proxy_cpu_us_per_request: Object.fromEntries(targets.map((t) => [t.name, spread(tput[t.name]!.map((x) => x.proxy_cpu_us_per_request), 0)])),
+      long_streams: {
+        chunks: LONG_CHUNKS,
+        streams_per_s: Object.fromEntries(targets.map((t) => [t.name, spread(long[t.name]!.map((x) => x.rps), 0)])),
+        cloister_over_bare: spread(perRound((r) => long.cloister![r]!.rps / long.bare![r]!.rps)),
+        proxy_cpu_us_per_stream: Object.fromEntries(targets.map((t) => [t.name, spread(long[t.name]!.map((x) => x.proxy_cpu_us_per_request), 0)])),
+        cloister_cpu_per_stream_over_bare: spread(perRound((r) => long.cloister![r]!.proxy_cpu_us_per_request / long.bare![r]!.proxy_cpu_us_per_request), 2),
+        cpu_cores: Object.fromEntries(targets.map((t) => [t.name, cpu(t.name, long)])),
+      },
       ...(limited ? {
         limits: {
           added_p50_ms: addedOver('cloister_limits', 'cloister', seqP50),
@@ -345,6 +361,12 @@ async function runBench() {
       'proxy CPU µs/req': name === 'direct' ? '' : show(r.proxy_cpu_us_per_request[name]!),
     });
     console.table(Object.fromEntries(targets.map((t) => [t.name, row(t.name)])));
+    console.log(`Long streams (${LONG_CHUNKS} token chunks each, 64 connections):`);
+    console.table(Object.fromEntries(targets.map((t) => [t.name, {
+      'streams/s': show(r.long_streams.streams_per_s[t.name]!),
+      'CPU cores: proxy / upstream / loadgen / pg': ((c) => `${c.proxy} / ${c.upstream} / ${c.load_generator} / ${c.postgres}`)(r.long_streams.cpu_cores[t.name]!),
+      'proxy CPU µs/stream': t.name === 'direct' ? '' : show(r.long_streams.proxy_cpu_us_per_stream[t.name]!),
+    }])));
     console.table({
       'added p50, sequential (ms)': { measured: show(r.added_sequential_ms.p50), 'bare proxy': show(r.added_sequential_ms.bare_p50), target: '≤ 1' },
       'added p99, sequential (ms)': { measured: show(r.added_sequential_ms.p99), 'bare proxy': show(r.added_sequential_ms.bare_p99), target: '≤ 3' },
@@ -352,6 +374,8 @@ async function runBench() {
       'throughput ÷ bare': { measured: show(r.cloister_over_bare), 'bare proxy': 1, target: '≥ 0.8' },
       'throughput ÷ direct': { measured: show(r.cloister_over_direct), 'bare proxy': '', target: '' },
       'proxy CPU per request ÷ bare': { measured: show(r.cloister_cpu_per_request_over_bare), 'bare proxy': 1, target: '' },
+      [`long streams (${LONG_CHUNKS} chunks) ÷ bare`]: { measured: show(r.long_streams.cloister_over_bare), 'bare proxy': 1, target: '' },
+      'proxy CPU per long stream ÷ bare': { measured: show(r.long_streams.cloister_cpu_per_stream_over_bare), 'bare proxy': 1, target: '' },
       [`RSS, ${r.open_streams.streams_open} open streams (MB)`]: { measured: r.open_streams.with_streams_mb, 'bare proxy': '', target: `≤ 300 (idle ${r.open_streams.idle_mb})` },
     });
     if (r.limits) {

@@ -1,11 +1,24 @@
 // The bench's fake upstream, in its own process so it never shares an event loop with a proxy
 // or the load generator. Answers at once; "hold" streams send one chunk and stay open until the
-// parent sends 'release'. Prints {"url"} on its first stdout line.
+// parent sends 'release'; "long" streams send LONG_CHUNKS token chunks, one per event-loop turn
+// as a model emits them, then usage (argv[2], default 200). Prints {"url"} on its first stdout line.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const COMPLETION = JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion', created: 1, model: 'bench', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
 const CHUNK = (c: string) => `data: ${JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: c } }] })}\n\n`;
+
+const LONG_CHUNKS = Number(process.argv[2] ?? 200);
+const LONG_CHUNK = (i: number) => `data: ${JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion.chunk', created: 1, model: 'long', choices: [{ index: 0, delta: { content: ` token${i}` }, finish_reason: null }] })}\n\n`;
+const LONG_END = `data: ${JSON.stringify({ id: 'chatcmpl_bench', object: 'chat.completion.chunk', created: 1, model: 'long', choices: [], usage: { prompt_tokens: 3, completion_tokens: LONG_CHUNKS, total_tokens: LONG_CHUNKS + 3 } })}\n\ndata: [DONE]\n\n`;
+
+/** Writes a long stream a chunk per turn of the event loop (separate writes, as tokens arrive). */
+function longStream(res: http.ServerResponse, i = 0): void {
+  if (res.destroyed) return;
+  if (i === LONG_CHUNKS) { res.end(LONG_END); return; }
+  res.write(LONG_CHUNK(i));
+  setImmediate(longStream, res, i + 1);
+}
 
 const held = new Set<http.ServerResponse>();
 const server = http.createServer((req, res) => {
@@ -15,6 +28,7 @@ const server = http.createServer((req, res) => {
     if (req.url?.endsWith('/models')) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"object":"list","data":[]}'); return; }
     if (body.includes('"stream":true')) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (body.includes('"long"')) { longStream(res); return; }
       res.write(CHUNK('o'));
       if (body.includes('"hold"')) { held.add(res); return; }
       res.write(CHUNK('k'));
