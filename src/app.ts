@@ -45,6 +45,7 @@ import { createAdminService, type AdminService } from './admin/service.ts';
 import { adminGuard } from './admin/guard.ts';
 import { createAdminRouter } from './admin/routes.ts';
 import { createInferenceLimits } from './limits/inference-guard.ts';
+import { startPrincipalWatch, type PrincipalWatch } from './limits/principal-watch.ts';
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -126,6 +127,8 @@ export interface CloisterApp {
   readonly koa: Koa<AppState>;
   readonly services: Services;
   readonly metrics: Metrics;
+  /** what lets live, unlimited users skip the limits round trip (null on the embedded database) */
+  readonly principalWatch: PrincipalWatch | null;
   /** every (method, path) the routers register, for the OpenAPI coverage test */
   routes(): Array<{ method: string; path: string }>;
   /** the Node request listener */
@@ -138,7 +141,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const services = await createServices(config, overrides);
   const { logger, database, apiKeys } = services;
   try {
-    const metrics = createMetrics(database.pool, { processMetrics: overrides.processMetrics ?? config.nodeEnv !== 'test' });
+    // On a real server the replica listens for changes to users and keys, so live, unlimited
+    // users skip the limits round trip (unless LIMITS_CHECK=always); the embedded database does
+    // not pass notifications on.
+    const watch = database.embedded || config.limits.check === 'always' ? null : startPrincipalWatch({ url: database.url, db: database.pool, logger });
+    if (watch) {
+      services.onClose(() => watch.close());
+      apiKeys.onForget((userId) => watch.forget(userId));
+    }
+    const metrics = createMetrics(database.pool, { processMetrics: overrides.processMetrics ?? config.nodeEnv !== 'test', watchListening: watch ? () => watch.listening : undefined });
     const koa = new Koa<AppState>({ proxy: false });
     koa.silent = true; // errors are rendered and logged by errorRenderer
 
@@ -174,7 +185,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(signIn.csrf);
     koa.use(admins); // before the routers: a non-admin must not learn /v1/admin/* exists, not even from a 405
 
-    const inferenceLimits = createInferenceLimits({ db: database.pool, clock: services.clock, logger, limits: config.limits, prepared: !database.embedded });
+    const checksBy = { database: metrics.limitChecks.labels('database'), watch: metrics.limitChecks.labels('watch') };
+    const inferenceLimits = createInferenceLimits({
+      db: database.pool, clock: services.clock, logger, limits: config.limits, prepared: !database.embedded,
+      watch, onCheck: (by) => checksBy[by].inc(),
+    });
     services.onClose(() => inferenceLimits.close());
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
@@ -210,6 +225,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       koa,
       services,
       metrics,
+      principalWatch: watch,
       routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
       callback: () => koa.callback(),
       close: () => services.close(),

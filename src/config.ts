@@ -80,6 +80,12 @@ export interface Config {
     readonly tiers: Readonly<Record<string, Partial<TierLimits>>>;
     /** a concurrency lease lives this long unless its replica renews it (a dead replica's leases expire) */
     readonly leaseTtlMs: number;
+    /**
+     * `listen`: a replica that hears every change to users and keys (LISTEN/NOTIFY) lets a live,
+     * unlimited user skip the per-request round trip; `always`: every inference request is checked
+     * in Postgres (a revocation then binds a request that starts any time after its commit)
+     */
+    readonly check: 'listen' | 'always';
     readonly auditRetentionDays: number;
   };
   readonly metrics: { readonly token: string | null };
@@ -238,6 +244,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       },
       tiers,
       leaseTtlMs: r.int('RATE_LIMIT_LEASE_TTL_SECONDS', 60, 5, 3600) * 1000,
+      check: r.oneOf('LIMITS_CHECK', ['listen', 'always'] as const, 'listen'),
       auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     },
     metrics: { token: metricsToken },

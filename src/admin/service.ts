@@ -100,6 +100,8 @@ export function createAdminService(deps: { db: Pool; clock: Clock; audit: AuditL
           details: { via: actor.via, tier, previous_tier: current.tier, overrides, previous_overrides: current.limit_overrides },
         }, tx);
       });
+      // Other replicas hear of it from Postgres; this one forgets what it knew of the user now.
+      deps.apiKeys.forgetUser(userId);
       return mustFind(userId);
     },
   };

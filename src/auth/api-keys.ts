@@ -1,7 +1,8 @@
 // API keys: creation (shown once), listing, revocation, and authentication with a
 // verified-key cache in front of the key lookup. A cached key is still checked against the
 // database on every use (one indexed lookup), so a revocation or a disabled account takes
-// effect on every replica at the very next request.
+// effect on every replica at the very next request — except on inference routes, where the
+// limits check does it (src/limits/inference-guard.ts).
 import { hash as oneShotHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -28,8 +29,14 @@ export interface ApiKeyService {
   list(userId: string): Promise<ApiKeySummary[]>;
   /** revokes by prefix or id, optionally restricted to one owner; null when nothing matched */
   revoke(where: { prefix?: string; id?: string; userId?: string }): Promise<RevokedApiKey | null>;
-  /** forgets every cached key of a user (account disabled or deleted) */
+  /** forgets every cached key of a user (account disabled or deleted, limits changed) */
   forgetUser(userId: string): void;
+  /**
+   * Calls `fn` with the user whenever this replica revokes one of their keys or forgets them, as
+   * soon as the change has committed (other replicas learn of it from Postgres: see
+   * src/limits/principal-watch.ts).
+   */
+  onForget(fn: (userId: string) => void): void;
   /**
    * The principal of a presented key, or null. A cached key is rechecked against the database
    * unless `deferLiveness` is set, which only a caller that checks liveness itself in its own
@@ -45,6 +52,8 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
   const { db, clock, logger } = deps;
   const cache = createVerifiedKeyCache(deps.cacheMax);
   const inflight = new Map<string, Promise<Principal | null>>();
+  const forgetListeners: Array<(userId: string) => void> = [];
+  const forgot = (userId: string) => { for (const fn of forgetListeners) fn(userId); };
 
   async function verify(presented: string, digest: string): Promise<Principal | null> {
     const parsed = parseApiKey(presented);
@@ -77,10 +86,17 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
     list: (userId) => listApiKeys(db, userId),
     async revoke(where) {
       const row = await revokeApiKey(db, where, clock.now());
-      if (row) cache.evictKeyId(row.id);
+      if (row) {
+        cache.evictKeyId(row.id);
+        forgot(row.user_id);
+      }
       return row;
     },
-    forgetUser: (userId) => cache.evictUser(userId),
+    forgetUser(userId) {
+      cache.evictUser(userId);
+      forgot(userId);
+    },
+    onForget: (fn) => { forgetListeners.push(fn); },
     async authenticate(presented, options = {}) {
       const digest = oneShotHash('sha256', presented, 'hex');
       const nowMs = clock.now().getTime();

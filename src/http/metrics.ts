@@ -1,15 +1,17 @@
 // Prometheus metrics on a per-app registry (no global registry, so several apps in one
 // process — tests, replicas — never share counters).
-import { Registry, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+import { Registry, Histogram, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import type pg from 'pg';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** inference limits checks by what answered them: a database round trip or the principal watch */
+  readonly limitChecks: Counter<'answered_by'>;
 }
 
 /** Creates the registry with request, pool and process metrics. */
-export function createMetrics(pool: pg.Pool, options: { processMetrics: boolean }): Metrics {
+export function createMetrics(pool: pg.Pool, options: { processMetrics: boolean; watchListening?: () => boolean }): Metrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'cloister_' });
   const requestDuration = new Histogram({
@@ -24,5 +26,13 @@ export function createMetrics(pool: pg.Pool, options: { processMetrics: boolean 
   poolGauge('cloister_db_pool_total', 'Connections open in the database pool', () => pool.totalCount);
   poolGauge('cloister_db_pool_idle', 'Idle connections in the database pool', () => pool.idleCount);
   poolGauge('cloister_db_pool_waiting', 'Queries waiting for a database connection', () => pool.waitingCount);
-  return { registry, requestDuration };
+  const limitChecks = new Counter({
+    name: 'cloister_limit_checks_total',
+    help: 'Inference limits checks by what answered them (database: a round trip; watch: a live, unlimited user remembered)',
+    labelNames: ['answered_by'] as const,
+    registers: [registry],
+  });
+  const listening = options.watchListening;
+  if (listening) poolGauge('cloister_limits_watch_listening', '1 while this replica hears every change to users and keys', () => (listening() ? 1 : 0));
+  return { registry, requestDuration, limitChecks };
 }

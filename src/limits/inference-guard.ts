@@ -5,6 +5,9 @@
 // (cloister_limit_settle: lease released, tokens charged, usage written); under load both are
 // batched with those of other requests that arrive meanwhile (coalescer.ts). Nothing is counted
 // in process memory, so every replica sees the same state. A failed check refuses the request.
+// The one exception is an answer with nothing to count: a user (with that key) live and with no
+// limit in force. A replica that hears every change to users and keys (principal-watch.ts)
+// remembers it and skips the round trip until that user changes.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -14,6 +17,7 @@ import { AppError } from '../errors.ts';
 import type { AppContext, AppMiddleware, RequestMeter } from '../http/context.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from './coalescer.ts';
+import type { PrincipalWatch } from './principal-watch.ts';
 import { rateLimitHeaders, retryAfter } from './headers.ts';
 import { LIMIT_FIELDS } from './limit-values.ts';
 import { estimateTokens } from '../proxy/exchange-events.ts';
@@ -44,8 +48,14 @@ export function createInferenceLimits(deps: {
   db: Queryable; clock: Clock; logger: Logger; limits: Config['limits'];
   /** named statements for the per-request calls (a real server; not the embedded database) */
   prepared: boolean;
+  /** remembers live, unlimited principals (null: every request is checked in Postgres) */
+  watch?: PrincipalWatch | null;
+  /** counts each check by what answered it */
+  onCheck?: (answeredBy: 'database' | 'watch') => void;
 }): InferenceLimits {
   const { db, clock, logger, prepared } = deps;
+  const watch = deps.watch ?? null;
+  const onCheck = deps.onCheck ?? (() => {});
   const tiers = tiersForSql(deps.limits);
   const ttl = deps.limits.leaseTtlMs;
   const liveLeases = new Set<string>();
@@ -74,13 +84,20 @@ export function createInferenceLimits(deps: {
 
   const guard: AppMiddleware = async (ctx, next) => {
     const principal = ctx.state.principal!;
+    const keyId = principal.keyId ?? null;
+    if (watch?.isClear(principal.userId, keyId)) {
+      onCheck('watch');
+      return next();
+    }
+    onCheck('database');
+    const epoch = watch?.epoch() ?? 0;
     const now = clock.now();
     const leaseId = randomUUID();
     const requestBytes = ctx.state.rawBody?.length ?? 0;
     let row: AcquireRow;
     try {
       row = await checks.run({
-        userId: principal.userId, keyId: principal.keyId ?? null, nowMs: now.getTime(),
+        userId: principal.userId, keyId, nowMs: now.getTime(),
         leaseId, leaseExpiresMs: now.getTime() + ttl, estimateTokens: estimateTokens(requestBytes),
         day: utcDay(now), month: utcMonthStart(now),
       });
@@ -92,6 +109,7 @@ export function createInferenceLimits(deps: {
     const headers = { ...rateLimitHeaders('requests', row.requests), ...rateLimitHeaders('tokens', row.tokens) };
     for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
     if (row.verdict !== 'ok') throw refusal(ctx, row, now);
+    if (watch && isUnlimited(row)) watch.markClear(epoch, principal.userId, keyId);
 
     const lease = row.leaseTaken ? leaseId : null;
     let settled = false;
@@ -140,6 +158,11 @@ export function createInferenceLimits(deps: {
       clearInterval(sweeper);
     },
   };
+}
+
+/** The answer for a live principal with no limit in force: nothing was counted, nothing needs settling. */
+function isUnlimited(row: AcquireRow): boolean {
+  return row.verdict === 'ok' && !row.metered && !row.leaseTaken && row.requests === null && row.tokens === null;
 }
 
 function refusal(ctx: AppContext, row: AcquireRow, now: Date): AppError {

@@ -133,7 +133,9 @@ describe('limits: concurrency leases', () => {
   });
 
   it('a key revoked on one replica is refused by another replica\'s inference routes at once, though it sits in that replica\'s cache', async () => {
-    const b = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, API_KEY_CACHE_TTL_SECONDS: '600' }, { clock });
+    // LIMITS_CHECK=always: every request is checked in Postgres, so the next one after the
+    // commit is refused (with the default, once the replica has heard it: principal-watch.test.ts).
+    const b = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, API_KEY_CACHE_TTL_SECONDS: '600', LIMITS_CHECK: 'always' }, { clock });
     others.push(b);
     expect((await post(b)).status).to.equal(200);
     const prefix = key.split('_')[1]!;
