@@ -151,7 +151,9 @@ async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest,
   const outcome: RelayOutcome = { status: up.status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true };
   await observer?.onFinish?.(outcome);
   ctx.status = up.status;
-  ctx.type = contentType;
+  // Upstream's own content-type, as sent (Koa's `type` setter would look it up as a MIME type
+  // on every response and append a charset upstream did not send).
+  ctx.set('content-type', contentType);
   ctx.body = body;
 }
 

@@ -39,6 +39,7 @@ describe('proxy: streaming and failures', () => {
     const res = await post('/v1/chat/completions', raw);
     expect(res.status).to.equal(200);
     expect(fake.requests.at(-1)!.body.toString('utf8')).to.equal(raw);
+    expect(res.headers.get('content-type'), 'upstream\'s own, without a charset added').to.equal('application/json');
   });
 
   it('relays SSE, and the exchange hashes are of the request bytes and every byte the client received', async () => {
