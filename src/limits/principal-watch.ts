@@ -125,7 +125,9 @@ export function startPrincipalWatch(options: PrincipalWatchOptions): PrincipalWa
       await c.connect();
       await c.query(`listen ${PRINCIPALS_CHANNEL}`);
     } catch (e) {
-      down(c, (e as { code?: string }).code ?? (e as Error).name ?? 'connect_failed');
+      const reason = (e as { code?: string }).code ?? (e as Error).name ?? 'connect_failed';
+      if (c === client) logger.warn({ event: 'limits.watch_connect_failed', reason, retry_ms: retryMs });
+      down(c, reason);
       return;
     }
     if (c !== client || closed) return;

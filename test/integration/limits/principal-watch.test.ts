@@ -3,6 +3,7 @@
 // the user changes (heard from Postgres, whoever made the change), or the replica can no longer
 // be sure it hears every change (then it forgets everyone and checks every request again).
 import { expect } from 'chai';
+import net from 'node:net';
 import pg from 'pg';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase, testDatabase } from '../../support/test-database.ts';
@@ -57,6 +58,27 @@ describe('limits: the principal watch', () => {
       for (let i = 0; i < 3; i++) expect((await post(a, key)).status).to.equal(200);
       expect(await checks(a)).to.deep.equal({ database: 3, watch: 0 });
     });
+  });
+
+  it('a watch that cannot reach its database remembers nothing and says why in the log (no URL)', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const logs = captureLogs();
+    const url = `postgres://cloister:secret-password@127.0.0.1:${port}/nowhere`;
+    const watch = startPrincipalWatch({ url, db: testDatabase().admin, logger: createLogger('info', logs.stream), retryMs: 60_000 });
+    try {
+      await until('the failure to be logged', () => logs.contains('"limits.watch_connect_failed"'));
+      expect(logs.entries().find((e) => e.event === 'limits.watch_connect_failed')).to.include({ reason: 'ECONNREFUSED' });
+      expect(logs.contains('secret-password')).to.equal(false);
+      expect(logs.contains('127.0.0.1')).to.equal(false);
+      watch.markClear(watch.epoch(), 'u1', null);
+      expect(watch.isClear('u1', null)).to.equal(false);
+      await watch.sync(); // not listening: nothing to wait for
+    } finally {
+      await watch.close();
+    }
   });
 
   describe('on a real server', function () {
