@@ -21,11 +21,11 @@ export function createMetrics(pool: pg.Pool, options: { processMetrics: boolean;
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [registry],
   });
-  const poolGauge = (name: string, help: string, read: () => number) =>
+  const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
-  poolGauge('cloister_db_pool_total', 'Connections open in the database pool', () => pool.totalCount);
-  poolGauge('cloister_db_pool_idle', 'Idle connections in the database pool', () => pool.idleCount);
-  poolGauge('cloister_db_pool_waiting', 'Queries waiting for a database connection', () => pool.waitingCount);
+  gauge('cloister_db_pool_total', 'Connections open in the database pool', () => pool.totalCount);
+  gauge('cloister_db_pool_idle', 'Idle connections in the database pool', () => pool.idleCount);
+  gauge('cloister_db_pool_waiting', 'Queries waiting for a database connection', () => pool.waitingCount);
   const limitChecks = new Counter({
     name: 'cloister_limit_checks_total',
     help: 'Inference limits checks by what answered them (database: a round trip; watch: a live, unlimited user remembered)',
@@ -33,6 +33,6 @@ export function createMetrics(pool: pg.Pool, options: { processMetrics: boolean;
     registers: [registry],
   });
   const listening = options.watchListening;
-  if (listening) poolGauge('cloister_limits_watch_listening', '1 while this replica hears every change to users and keys', () => (listening() ? 1 : 0));
+  if (listening) gauge('cloister_limits_watch_listening', '1 while this replica hears every change to users and keys', () => (listening() ? 1 : 0));
   return { registry, requestDuration, limitChecks };
 }

@@ -15,8 +15,11 @@ import pg from 'pg';
 import type { Queryable } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
 
-export const PRINCIPALS_CHANNEL = 'cloister_principals';
+const PRINCIPALS_CHANNEL = 'cloister_principals';
 const PING = 'ping:';
+
+/** What to log of a connection or query failure: its code, else its class (never its message). */
+const reasonOf = (e: unknown): string => (e as { code?: string }).code ?? (e as Error).name ?? 'error';
 
 export interface PrincipalWatch {
   /** whether the user, with this key (null: a session), was last seen live and unlimited, and nothing about them changed since */
@@ -76,18 +79,22 @@ export function startPrincipalWatch(options: PrincipalWatchOptions): PrincipalWa
     epoch++;
   };
 
-  const down = (from: pg.Client, reason: string) => {
-    if (from !== client) return; // an earlier connection, already replaced
+  /** Stops listening on `c` (the current connection): nothing is remembered any more. */
+  const discard = async (c: pg.Client) => {
     client = null;
-    const was = listening;
     listening = false;
     forgetAll();
     for (const resolve of pings.values()) resolve(); // nothing is remembered now: sync() callers may go on
     pings.clear();
-    from.removeAllListeners('notification');
-    from.on('error', () => {}); // late errors of a connection being discarded
-    from.end().catch(() => {});
-    if (was) logger.warn({ event: 'limits.watch_down', reason });
+    c.removeAllListeners();
+    c.on('error', () => {}); // late errors of a connection being discarded
+    await c.end().catch(() => {});
+  };
+
+  const down = (from: pg.Client, reason: string) => {
+    if (from !== client) return; // an earlier connection, already replaced
+    if (listening) logger.warn({ event: 'limits.watch_down', reason });
+    void discard(from);
     schedule();
   };
 
@@ -118,14 +125,14 @@ export function startPrincipalWatch(options: PrincipalWatchOptions): PrincipalWa
     if (closed) return;
     const c = new pg.Client({ connectionString: options.url, application_name: 'cloister-watch', keepAlive: true });
     client = c;
-    c.on('error', (e) => down(c, (e as { code?: string }).code ?? e.name));
+    c.on('error', (e) => down(c, reasonOf(e)));
     c.on('end', () => down(c, 'ended'));
     c.on('notification', onNotification);
     try {
       await c.connect();
       await c.query(`listen ${PRINCIPALS_CHANNEL}`);
     } catch (e) {
-      const reason = (e as { code?: string }).code ?? (e as Error).name ?? 'connect_failed';
+      const reason = reasonOf(e);
       if (c === client) logger.warn({ event: 'limits.watch_connect_failed', reason, retry_ms: retryMs });
       down(c, reason);
       return;
@@ -162,7 +169,7 @@ export function startPrincipalWatch(options: PrincipalWatchOptions): PrincipalWa
           timer.unref();
         },
         (e: unknown) => {
-          if (pings.delete(payload)) down(c, `ping_failed:${(e as { code?: string }).code ?? 'error'}`);
+          if (pings.delete(payload)) down(c, `ping_failed:${reasonOf(e)}`);
           resolve();
         },
       );
@@ -198,17 +205,7 @@ export function startPrincipalWatch(options: PrincipalWatchOptions): PrincipalWa
       closed = true;
       clearInterval(pinger);
       if (retryTimer) clearTimeout(retryTimer);
-      const c = client;
-      client = null;
-      listening = false;
-      forgetAll();
-      for (const resolve of pings.values()) resolve();
-      pings.clear();
-      if (c) {
-        c.removeAllListeners('end');
-        c.on('error', () => {});
-        await c.end().catch(() => {});
-      }
+      if (client) await discard(client);
     },
   };
 }

@@ -178,7 +178,7 @@ class SseWriter {
     if (this.res.destroyed || this.res.writableEnded) return undefined;
     this.hash.update(bytes);
     this.bytes += bytes.length;
-    this.tail = (this.tail + bytes.subarray(Math.max(0, bytes.length - 4)).toString('latin1')).slice(-4);
+    this.tail = (this.tail + lastFour(bytes)).slice(-4);
     this.lastWrite = Date.now();
     if (this.res.write(bytes)) return undefined;
     return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
@@ -190,9 +190,14 @@ function endsEvent(tail: string): boolean {
   return tail.endsWith('\n\n') || tail.endsWith('\r\n\r\n');
 }
 
+/** The last (up to) four bytes: enough to tell whether bytes end an SSE event. */
+function lastFour(bytes: Buffer): string {
+  return bytes.subarray(Math.max(0, bytes.length - 4)).toString('latin1');
+}
+
 /** Whether a chunk ends at an event boundary. */
 function chunkEndsEvent(chunk: Buffer): boolean {
-  return endsEvent(chunk.subarray(Math.max(0, chunk.length - 4)).toString('latin1'));
+  return endsEvent(lastFour(chunk));
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };

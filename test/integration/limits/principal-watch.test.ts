@@ -8,20 +8,11 @@ import pg from 'pg';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase, testDatabase } from '../../support/test-database.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
-import { captureLogs } from '../../support/log-capture.ts';
+import { captureLogs, waitFor } from '../../support/log-capture.ts';
 import { createLogger } from '../../../src/log.ts';
 import { startPrincipalWatch, type PrincipalWatch } from '../../../src/limits/principal-watch.ts';
 
 const chat = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] });
-
-/** Waits for a condition the code under test reaches on its own (bounded). */
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('limits: the principal watch', () => {
   let fake: FakeUpstream;
@@ -69,7 +60,7 @@ describe('limits: the principal watch', () => {
     const url = `postgres://cloister:secret-password@127.0.0.1:${port}/nowhere`;
     const watch = startPrincipalWatch({ url, db: testDatabase().admin, logger: createLogger('info', logs.stream), retryMs: 60_000 });
     try {
-      await until('the failure to be logged', () => logs.contains('"limits.watch_connect_failed"'));
+      await waitFor(() => logs.contains('"limits.watch_connect_failed"'), 5000);
       expect(logs.entries().find((e) => e.event === 'limits.watch_connect_failed')).to.include({ reason: 'ECONNREFUSED' });
       expect(logs.contains('secret-password')).to.equal(false);
       expect(logs.contains('127.0.0.1')).to.equal(false);
@@ -171,7 +162,7 @@ describe('limits: the principal watch', () => {
       expect((await post(a, key)).status).to.equal(200);
       await testDatabase().admin.query(`select pg_terminate_backend(pid) from pg_stat_activity
         where application_name = 'cloister-watch' and datname = current_database()`);
-      await until('the watch to notice', () => !watchOf(a!).listening);
+      await waitFor(() => !watchOf(a!).listening, 5000);
       expect((await post(a, key)).status).to.equal(200);
       expect(await checks(a)).to.deep.equal({ database: 2, watch: 0 });
       // Revoked while nobody listens: no replica hears it, and none needs to.
@@ -192,9 +183,9 @@ describe('limits: the principal watch', () => {
         await watch.whenListening();
         watch.markClear(watch.epoch(), 'u1', null);
         expect(watch.isClear('u1', null)).to.equal(true);
-        await until('a ping to be missed', () => !watch.listening);
+        await waitFor(() => !watch.listening, 5000);
         expect(watch.isClear('u1', null)).to.equal(false);
-        await until('the log line', () => logs.contains('"limits.watch_down"'));
+        await waitFor(() => logs.contains('"limits.watch_down"'), 5000);
         expect(logs.entries().find((e) => e.event === 'limits.watch_down')).to.include({ reason: 'ping_lost' });
       } finally {
         await watch.close();
