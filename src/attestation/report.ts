@@ -71,8 +71,8 @@ export function createReportBuilder(deps: ReportDeps): ReportBuilder {
     const query = new URLSearchParams({ model: req.model!, nonce: bytesToHex(nonce), signing_algo: req.algo }).toString();
     const abort = AbortSignal.timeout(UPSTREAM_REPORT_TIMEOUT_MS);
     try {
-      const res = await deps.upstream.send({ method: 'GET', path: '/attestation/report', query, clientHeaders: {}, requestId: req.requestId, signal: abort });
-      const raw = await res.body.text();
+      const res = await deps.upstream.fetch({ method: 'GET', path: '/attestation/report', query, clientHeaders: {}, requestId: req.requestId }, { signal: abort });
+      const raw = res.body.toString('utf8');
       if (res.status !== 200) return { error: `upstream answered ${res.status}` };
       JSON.parse(raw); // must be JSON to be embedded; kept as received
       return { raw };

@@ -10,7 +10,8 @@ import type { UpstreamClient } from '../upstream/client.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { OwnedKind } from '../conversations/queries.ts';
 import type { ExchangeEvents } from './exchange-events.ts';
-import { relay, sha256, type Observer } from './relay.ts';
+import { relay, type Observer } from './relay.ts';
+import { sha256 } from './answer.ts';
 import { trackExchange } from './exchange-tracker.ts';
 import { assertNoUncheckedReferences } from './body-references.ts';
 

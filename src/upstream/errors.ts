@@ -1,13 +1,7 @@
 // undici failures become AppErrors where they arise: timeouts -> 504, broken connections and
-// unparsable answers -> 502. A request we aborted because the client left is not an error.
+// unparsable answers -> 502. (A request we abort because the client left never reaches here:
+// the client's sink hears nothing after abort.)
 import { AppError } from '../errors.ts';
-
-/** Whether the failure is our own abort (the client went away). */
-export function isAbort(e: unknown): boolean {
-  const code = (e as { code?: string; name?: string })?.code;
-  const name = (e as { name?: string })?.name;
-  return code === 'UND_ERR_ABORTED' || code === 'UND_ERR_ABORT' || name === 'AbortError';
-}
 
 /** Translates an undici error into the AppError the client sees. */
 export function translateUpstreamError(e: unknown): AppError {

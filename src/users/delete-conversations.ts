@@ -19,11 +19,10 @@ export function upstreamConversationDeleter(deps: { db: Queryable; upstream: Ups
       const page = await listOwned(deps.db, userId, 'conversation', PAGE, after);
       for (const row of page) {
         try {
-          const res = await deps.upstream.send({
+          const res = await deps.upstream.fetch({
             method: 'DELETE', path: `/conversations/${encodeURIComponent(row.id)}`, clientHeaders: {},
-            requestId: `account-delete-${userId}`, signal: AbortSignal.timeout(TIMEOUT_MS),
-          });
-          await res.body.dump();
+            requestId: `account-delete-${userId}`,
+          }, { signal: AbortSignal.timeout(TIMEOUT_MS) });
           // 404: already gone upstream, which is what deletion wants.
           if (res.status >= 300 && res.status !== 404) failed.push(row.id);
         } catch (e) {
