@@ -1,6 +1,7 @@
 // The single composition root. Everything is wired here by hand: no module-level singletons.
 // Tests call createApp with the same config shape and overrides (clock, log sink, database).
 import Koa from 'koa';
+import type { RequestListener } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -9,13 +10,14 @@ import { openDatabase, type Database } from './db/database.ts';
 import { createUserService, type UserService } from './users/service.ts';
 import { createApiKeyService, type ApiKeyService } from './auth/api-keys.ts';
 import { loadOrCreateDevSecret } from './auth/dev-secret.ts';
-import { requestId } from './http/request-id.ts';
+import { requestId, requestIds } from './http/request-id.ts';
 import { clientIp } from './http/client-ip.ts';
 import { canonicalLoopbackHost } from './http/canonical-host.ts';
-import { securityHeaders } from './http/security-headers.ts';
-import { cors } from './http/cors.ts';
+import { apiSecurityHeaders, securityHeaders } from './http/security-headers.ts';
+import { cors, corsHeaders } from './http/cors.ts';
 import { errorRenderer } from './http/error-renderer.ts';
-import { accessLog } from './http/access-log.ts';
+import { accessLog, requestLog } from './http/access-log.ts';
+import { directRoutes, withDirectRoutes, type Frame } from './http/direct-routes.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOpsRouter } from './http/ops-routes.ts';
 import { createDocsRouter } from './http/docs-routes.ts';
@@ -25,7 +27,7 @@ import { createStaticWeb, defaultWebRoot } from './http/static-web.ts';
 import { dispatchRouters } from './http/router-dispatch.ts';
 import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
-import type { AppMiddleware, AppState } from './http/context.ts';
+import type { AppState } from './http/context.ts';
 import { createUsersRouter } from './users/routes.ts';
 import { createSignIn } from './auth/wiring.ts';
 import { upstreamConversationDeleter } from './users/delete-conversations.ts';
@@ -34,6 +36,7 @@ import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts'
 import { createOwnership, type Ownership } from './conversations/ownership.ts';
 import { createUsageRecorder, type UsageRecorder } from './proxy/usage-recorder.ts';
 import { createProxyRouter } from './proxy/routes.ts';
+import { createInferenceRoutes } from './proxy/inference-routes.ts';
 import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
 import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
@@ -131,8 +134,8 @@ export interface CloisterApp {
   readonly principalWatch: PrincipalWatch | null;
   /** every (method, path) the routers register, for the OpenAPI coverage test */
   routes(): Array<{ method: string; path: string }>;
-  /** the Node request listener */
-  callback(): ReturnType<Koa['callback']>;
+  /** the Node request listener: the direct routes, then Koa */
+  callback(): RequestListener;
   close(): Promise<void>;
 }
 
@@ -174,12 +177,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs }));
     }
 
-    const listedOrigins = new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins]);
-    koa.use(requestId());
-    koa.use(accessLog(logger, metrics));
-    koa.use(securityHeaders({ https: config.server.publicUrl.protocol === 'https:' }));
+    // The frame every response gets, through Koa or as a direct route: the same instances.
+    const frame: Frame = {
+      requestIdFor: requestIds(),
+      securityHeaders: apiSecurityHeaders({ https: config.server.publicUrl.protocol === 'https:' }),
+      corsHeaders: corsHeaders(new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins])),
+      csrf: signIn.csrfCheck,
+      log: requestLog(logger, metrics),
+      logger,
+    };
+    koa.use(requestId(frame.requestIdFor));
+    koa.use(accessLog(frame.log));
+    koa.use(securityHeaders(frame.securityHeaders));
     koa.use(errorRenderer(logger));
-    koa.use(cors(listedOrigins));
+    koa.use(cors(frame.corsHeaders));
     koa.use(clientIp(config.server.trustedProxies));
     if (config.nodeEnv !== 'production') koa.use(canonicalLoopbackHost(config.server.publicUrl));
     koa.use(signIn.csrf);
@@ -194,11 +205,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
-      inferenceGuards: [inferenceLimits.guard] as AppMiddleware[],
+    };
+    const inference = createInferenceRoutes({
+      ...proxyDeps, limits: inferenceLimits,
       // The limits check confirms the key is unrevoked and its owner enabled in its single round
       // trip, so on inference routes a cached key skips the separate liveness lookup.
-      inferenceAuth: requireUser([bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)]),
-    };
+      authenticators: [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)],
+    });
     const routers = [
       createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
       createDocsRouter({ publicUrl: config.server.publicUrl.origin, version: readBuildInfo(appRoot()).version }),
@@ -206,6 +219,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
       createOwnListingsRouter({ db: database.pool, clock: services.clock, auth, flushUsage: () => services.usage.flush() }),
       createConversationProxyRouter(proxyDeps),
+      inference.router,
       createProxyRouter(proxyDeps),
       createAdminRouter({ db: database.pool, clock: services.clock, admin: services.admin, audit: services.audit, guard: admins, flushUsage: () => services.usage.flush() }),
       createAttestationRouter({ attestation, db: database.pool, clock: services.clock, auth, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute, signaturesPerMinute: config.attestation.signaturesPerMinute }),
@@ -220,6 +234,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const web = createStaticWeb({ root: defaultWebRoot(), logger, buildIfMissing: config.nodeEnv === 'development' });
     services.onClose(() => web.close());
     koa.use(web.middleware);
+    const direct = directRoutes(inference.direct, frame);
 
     return {
       koa,
@@ -227,7 +242,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       metrics,
       principalWatch: watch,
       routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
-      callback: () => koa.callback(),
+      callback: () => withDirectRoutes(direct, koa.callback()),
       close: () => services.close(),
     };
   } catch (e) {

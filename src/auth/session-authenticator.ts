@@ -6,8 +6,8 @@ import type { SessionService } from './sessions.ts';
 
 /** An authenticator reading the session cookie. */
 export function sessionAuthenticator(cookie: SessionCookie, sessions: SessionService): Authenticator {
-  return async (ctx) => {
-    const token = cookie.read(ctx);
+  return async (headers) => {
+    const token = cookie.read(headers);
     if (!token) return null;
     return sessions.authenticate(token);
   };

@@ -2,17 +2,18 @@
 // name without Secure for http://localhost use. Written by hand because Koa's cookies refuse
 // Secure cookies on the plain-http hop behind a TLS-terminating proxy.
 import type { AppContext } from '../http/context.ts';
+import type { HeaderSource } from '../http/request-io.ts';
 
 export interface SessionCookie {
   readonly name: string;
-  read(ctx: AppContext): string | null;
+  read(headers: HeaderSource): string | null;
   set(ctx: AppContext, token: string): void;
   clear(ctx: AppContext): void;
 }
 
 /** The value of cookie `name` in the request, or null. */
-export function readCookie(ctx: AppContext, name: string): string | null {
-  const header = ctx.get('cookie');
+export function readCookie(headers: HeaderSource, name: string): string | null {
+  const header = headers.get('cookie');
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -28,7 +29,7 @@ export function sessionCookie(publicUrl: URL, maxAgeMs: number): SessionCookie {
   const attrs = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   return {
     name,
-    read: (ctx) => readCookie(ctx, name),
+    read: (headers) => readCookie(headers, name),
     set(ctx, token) {
       ctx.append('set-cookie', `${name}=${token}; Max-Age=${Math.floor(maxAgeMs / 1000)}; ${attrs}`);
       ctx.set('cache-control', 'no-store');

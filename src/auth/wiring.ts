@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../http/authenticate.ts';
 import type { AppMiddleware, AppState } from '../http/context.ts';
-import { csrfProtection } from '../http/csrf.ts';
+import { csrfCheck, csrfProtection, type CsrfCheck } from '../http/csrf.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import { createSessionService, type SessionService } from './sessions.ts';
 import { sessionCookie, type SessionCookie } from './session-cookie.ts';
@@ -28,6 +28,8 @@ import type { AuditLog } from '../audit/audit-log.ts';
 export interface SignIn {
   readonly authenticator: Authenticator;
   readonly csrf: AppMiddleware;
+  /** the same check for requests served outside Koa */
+  readonly csrfCheck: CsrfCheck;
   readonly cookie: SessionCookie;
   readonly sessions: SessionService;
   readonly passkeys: PasskeyService;
@@ -64,9 +66,11 @@ export function createSignIn(deps: {
     providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
     passkeys, sessions, cookie, completeSignIn, audit: deps.audit,
   });
+  const csrf = csrfCheck({ allowedOrigins, cookieName: cookie.name });
   return {
     authenticator: sessionAuthenticator(cookie, sessions),
-    csrf: csrfProtection({ allowedOrigins, cookieName: cookie.name }),
+    csrf: csrfProtection(csrf),
+    csrfCheck: csrf,
     cookie, sessions, passkeys, account, sealing,
     routers: [authRouter, createLoginPageRouter()],
   };

@@ -1,41 +1,72 @@
 // One access-log line per request, from an allow-list of fields, written when the response
 // is finished or aborted (so streams are logged with their real duration). Feeds the
 // request-duration histogram with the same labels.
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../log.ts';
 import type { Metrics } from './metrics.ts';
 import type { AppMiddleware } from './context.ts';
 
-/** Logs and measures every request. */
-export function accessLog(logger: Logger, metrics: Metrics): AppMiddleware {
+/** What the access log records of one request. */
+export interface RequestRecord {
+  readonly requestId: string;
+  readonly method: string;
+  /** the route pattern, never the path (it may hold ids) */
+  readonly route: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly userId: string | null;
+  /** the response did not finish (the client left, or the connection broke) */
+  readonly aborted: boolean;
+}
+
+/** Writes a request's log line and observes its duration. */
+export type RequestLog = (r: RequestRecord) => void;
+
+/** The access log and request-duration histogram of one app. */
+export function requestLog(logger: Logger, metrics: Metrics): RequestLog {
   // The histogram's child per label set, so a request skips prom-client's label validation and
   // hashing. Bounded like the histogram itself: HTTP methods × route patterns × status codes.
   const observers = new Map<string, { observe(value: number): void }>();
-  const observe = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${status} ${route}`;
+  return (r) => {
+    const key = `${r.method} ${r.status} ${r.route}`;
     let child = observers.get(key);
     if (!child) {
-      child = metrics.requestDuration.labels({ method, route, status: String(status) });
+      child = metrics.requestDuration.labels({ method: r.method, route: r.route, status: String(r.status) });
       observers.set(key, child);
     }
-    child.observe(seconds);
+    child.observe(r.ms / 1e3);
+    logger.info({
+      event: 'request',
+      request_id: r.requestId,
+      method: r.method,
+      route: r.route,
+      status: r.status,
+      duration_ms: Math.round(r.ms * 1e3) / 1e3,
+      user_id: r.userId,
+      aborted: r.aborted,
+    });
   };
+}
+
+/** Whether a response went out whole. */
+export function aborted(res: ServerResponse): boolean {
+  return !res.writableFinished;
+}
+
+/** Logs and measures every request. */
+export function accessLog(log: RequestLog): AppMiddleware {
   return (ctx, next) => {
     const start = performance.now();
     ctx.res.once('close', () => {
-      const ms = performance.now() - start;
       const route = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
-      const routeLabel = typeof route === 'string' ? route : 'unmatched';
-      const status = ctx.status;
-      observe(ctx.method, routeLabel, status, ms / 1e3);
-      logger.info({
-        event: 'request',
-        request_id: ctx.state.requestId,
+      log({
+        requestId: ctx.state.requestId,
         method: ctx.method,
-        route: routeLabel,
-        status,
-        duration_ms: Math.round(ms * 1e3) / 1e3,
-        user_id: ctx.state.principal?.userId ?? null,
-        aborted: !ctx.res.writableFinished,
+        route: typeof route === 'string' ? route : 'unmatched',
+        status: ctx.status,
+        ms: performance.now() - start,
+        userId: ctx.state.principal?.userId ?? null,
+        aborted: aborted(ctx.res),
       });
     });
     return next();

@@ -2,9 +2,11 @@
 // proxy forwards them unchanged and the signer hashes them as received; the parsed copy
 // (ctx.state.json) is only read. koa-body was dropped for this: it exposes the raw body only
 // as a decoded string, which cannot promise byte-for-byte forwarding.
+import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { AppError } from '../errors.ts';
 import type { AppMiddleware } from './context.ts';
+import type { HeaderSource } from './request-io.ts';
 
 export interface JsonBodyOptions {
   readonly limitBytes: number;
@@ -12,38 +14,62 @@ export interface JsonBodyOptions {
   readonly optional?: boolean;
 }
 
-/** Reads and parses a JSON object body with a size limit: 415 wrong type, 413 too large, 400 malformed. */
+/** A request body: its exact bytes and the parsed object. */
+export interface JsonBody {
+  readonly raw: Buffer;
+  readonly json: Record<string, unknown>;
+}
+
+/**
+ * Reads and parses a JSON object body with a size limit: 415 wrong type, 413 too large,
+ * 400 malformed or missing. Null only when the body is optional and absent.
+ */
+export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, options: JsonBodyOptions): Promise<JsonBody | null> {
+  const length = headers.get('content-length');
+  const hasBody = Number(length) > 0 || headers.get('transfer-encoding') !== '';
+  if (!hasBody) {
+    if (options.optional) return null;
+    throw new AppError('invalid_json', 'A JSON request body is required.');
+  }
+  const type = headers.get('content-type');
+  // The usual spellings first; then any application/json or +json type, with parameters.
+  if (type !== 'application/json' && type !== 'application/json; charset=utf-8' && !isJsonMediaType(type)) {
+    throw new AppError('unsupported_media_type', 'Unsupported content type; send application/json.');
+  }
+  let raw: Buffer;
+  try {
+    raw = await getRawBody(req, { limit: options.limitBytes, length: length || undefined });
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (status === 413) throw new AppError('payload_too_large', `The request body exceeds ${options.limitBytes} bytes.`);
+    throw new AppError('invalid_json', 'The request body could not be read.', { cause: e });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AppError('invalid_json', 'We could not parse the JSON body of your request.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new AppError('invalid_json', 'The JSON body must be an object.');
+  }
+  return { raw, json: parsed as Record<string, unknown> };
+}
+
+/** application/json or a +json type, with or without parameters (as type-is accepts them). */
+function isJsonMediaType(contentType: string): boolean {
+  const essence = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return essence === 'application/json' || /^[a-z0-9!#$&^_.-]+\/[a-z0-9!#$&^_.-]+\+json$/.test(essence);
+}
+
+/** Koa middleware: the body into ctx.state.rawBody and ctx.state.json. */
 export function jsonBody(options: JsonBodyOptions): AppMiddleware {
   return async (ctx, next) => {
-    const hasBody = ctx.request.length > 0 || ctx.get('transfer-encoding') !== '';
-    if (!hasBody) {
-      if (options.optional) return next();
-      throw new AppError('invalid_json', 'A JSON request body is required.');
+    const body = await readJsonBody(ctx.req, ctx, options);
+    if (body) {
+      ctx.state.rawBody = body.raw;
+      ctx.state.json = body.json;
     }
-    const type = ctx.get('content-type');
-    // The usual spellings skip type-is, which accepts them too.
-    if (type !== 'application/json' && type !== 'application/json; charset=utf-8' && !ctx.is('application/json', '+json')) {
-      throw new AppError('unsupported_media_type', 'Unsupported content type; send application/json.');
-    }
-    let raw: Buffer;
-    try {
-      raw = await getRawBody(ctx.req, { limit: options.limitBytes, length: ctx.get('content-length') || undefined });
-    } catch (e) {
-      const status = (e as { status?: number }).status;
-      if (status === 413) throw new AppError('payload_too_large', `The request body exceeds ${options.limitBytes} bytes.`);
-      throw new AppError('invalid_json', 'The request body could not be read.', { cause: e });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new AppError('invalid_json', 'We could not parse the JSON body of your request.');
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new AppError('invalid_json', 'The JSON body must be an object.');
-    }
-    ctx.state.rawBody = raw;
-    ctx.state.json = parsed;
     await next();
   };
 }

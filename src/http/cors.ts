@@ -8,16 +8,24 @@ const EXPOSED = [
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens',
 ].join(', ');
 
+/** The CORS headers of an actual (non-preflight) response to a request from `origin` (besides `Vary: Origin`). */
+export type CorsHeaders = (origin: string) => ReadonlyArray<readonly [string, string]>;
+
+/** CORS response headers for the listed origins. */
+export function corsHeaders(listed: ReadonlySet<string>): CorsHeaders {
+  const forOthers = [['access-control-allow-origin', '*'], ['access-control-expose-headers', EXPOSED]] as const;
+  return (origin) => (listed.has(origin)
+    ? [['access-control-allow-origin', origin], ['access-control-allow-credentials', 'true'], ['access-control-expose-headers', EXPOSED]]
+    : forOthers);
+}
+
 /** Handles preflights and sets CORS response headers. */
-export function cors(listed: ReadonlySet<string>): AppMiddleware {
+export function cors(headersFor: CorsHeaders): AppMiddleware {
   return async (ctx, next) => {
     const origin = ctx.get('origin');
     if (!origin) return next();
-    const credentialed = listed.has(origin);
     ctx.vary('Origin');
-    ctx.set('access-control-allow-origin', credentialed ? origin : '*');
-    if (credentialed) ctx.set('access-control-allow-credentials', 'true');
-    ctx.set('access-control-expose-headers', EXPOSED);
+    for (const [name, value] of headersFor(origin)) ctx.set(name, value);
     if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
       ctx.set('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
       const requested = ctx.get('access-control-request-headers');

@@ -31,6 +31,21 @@ function defaultMessage(code: ErrorCode): string {
   }
 }
 
+/** The content type of every error body. */
+export const ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** What an error answers: its status, its headers (retry-after, x-should-retry) and the OpenAI-shaped body. */
+export function errorResponse(err: AppError): { status: number; headers: Array<[string, string]>; body: string } {
+  const headers = Object.entries(err.headers);
+  if (err.status < 500 && err.status !== 429 && err.status !== 408 && err.status !== 409) headers.push(['x-should-retry', 'false']);
+  return { status: err.status, headers, body: JSON.stringify(err.toBody()) };
+}
+
+/** Logs a server-side failure (5xx): its code and a description without its message. */
+export function logServerError(logger: Logger, requestId: string, err: AppError): void {
+  if (err.status >= 500) logger.error({ event: 'request.error', request_id: requestId, error_code: err.code, err: describeError(err.cause ?? err) });
+}
+
 /** Catches downstream errors and unmatched routes and renders them. */
 export function errorRenderer(logger: Logger): AppMiddleware {
   return async (ctx, next) => {
@@ -41,15 +56,13 @@ export function errorRenderer(logger: Logger): AppMiddleware {
       }
     } catch (e) {
       const err = toAppError(e);
-      if (err.status >= 500) {
-        logger.error({ event: 'request.error', request_id: ctx.state.requestId, error_code: err.code, err: describeError(err.cause ?? err) });
-      }
+      logServerError(logger, ctx.state.requestId, err);
       if (ctx.res.headersSent || !ctx.writable) return;
-      ctx.status = err.status;
-      for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
-      if (err.status < 500 && err.status !== 429 && err.status !== 408 && err.status !== 409) ctx.set('x-should-retry', 'false');
-      ctx.type = 'application/json';
-      ctx.body = err.toBody();
+      const { status, headers, body } = errorResponse(err);
+      ctx.status = status;
+      for (const [k, v] of headers) ctx.set(k, v);
+      ctx.set('content-type', ERROR_CONTENT_TYPE);
+      ctx.body = body;
     }
   };
 }

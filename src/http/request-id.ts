@@ -7,8 +7,8 @@ const ID_BYTES = 12;
 /** Random bytes are drawn for this many ids at once: one CSPRNG call instead of one per request. */
 const BATCH = 256;
 
-/** Sets ctx.state.requestId and the x-request-id response header. */
-export function requestId(): AppMiddleware {
+/** Returns the request id for a request: the caller's `x-request-id` when safe, else a fresh one. */
+export function requestIds(): (given: string) => string {
   // Each id still gets its own 96 fresh random bits (never reused, never a counter, so upstream
   // cannot read request volume or order from the ids it receives).
   let pool = Buffer.alloc(0);
@@ -22,9 +22,13 @@ export function requestId(): AppMiddleware {
     offset += ID_BYTES;
     return id;
   };
+  return (given) => (given !== '' && SAFE.test(given) ? given : mint());
+}
+
+/** Sets ctx.state.requestId and the x-request-id response header. */
+export function requestId(idFor: (given: string) => string): AppMiddleware {
   return (ctx, next) => {
-    const given = ctx.get('x-request-id');
-    const id = given !== '' && SAFE.test(given) ? given : mint();
+    const id = idFor(ctx.get('x-request-id'));
     ctx.state.requestId = id;
     ctx.set('x-request-id', id);
     return next();

@@ -1,4 +1,5 @@
 // Security headers on every response; a strict CSP for HTML and a deny-all CSP otherwise.
+import type { ServerResponse } from 'node:http';
 import type { AppMiddleware } from './context.ts';
 
 const HTML_CSP = [
@@ -7,8 +8,11 @@ const HTML_CSP = [
 ].join('; ');
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
-/** Adds HSTS (on https), nosniff, frame denial, referrer and permissions policies, and CSP. */
-export function securityHeaders(options: { https: boolean }): AppMiddleware {
+/** Sets the security headers of an API response (HSTS on https, nosniff, frame denial, referrer and permissions policies, CSP). */
+export type SecurityHeaders = (res: ServerResponse) => void;
+
+/** The security headers for a server reached over https or not. */
+export function apiSecurityHeaders(options: { https: boolean }): SecurityHeaders {
   const headers: Array<[string, string]> = [
     ...(options.https ? [['strict-transport-security', 'max-age=63072000; includeSubDomains'] as [string, string]] : []),
     ['x-content-type-options', 'nosniff'],
@@ -18,10 +22,16 @@ export function securityHeaders(options: { https: boolean }): AppMiddleware {
     ['cross-origin-opener-policy', 'same-origin'],
     ['content-security-policy', API_CSP],
   ];
+  return (res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+  };
+}
+
+/** Sets the security headers on every response, switching to the HTML CSP for pages. */
+export function securityHeaders(apply: SecurityHeaders): AppMiddleware {
   return async (ctx, next) => {
     // Set before the route runs: streamed responses write their head themselves.
-    const res = ctx.res;
-    for (const [name, value] of headers) res.setHeader(name, value);
+    apply(ctx.res);
     try {
       await next();
     } finally {

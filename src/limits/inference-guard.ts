@@ -14,7 +14,8 @@ import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { AppContext, AppMiddleware, RequestMeter } from '../http/context.ts';
+import type { RequestMeter } from '../http/context.ts';
+import type { Principal } from '../auth/api-keys.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from './coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';
@@ -23,14 +24,32 @@ import { LIMIT_FIELDS } from './limit-values.ts';
 import { estimateTokens } from '../proxy/exchange-events.ts';
 import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
 
+/** One inference request, as the limits see it (after authentication and the body). */
+export interface AdmissionRequest {
+  readonly principal: Principal;
+  readonly requestBytes: number;
+  readonly requestId: string;
+  /** where the x-ratelimit-* headers go */
+  readonly headers: { set(name: string, value: string): void };
+}
+
+/** A request the limits let through. */
+export interface Admission {
+  /** told about the completed exchange (users with token, concurrency or budget limits) */
+  readonly meter?: RequestMeter;
+  /** when the request is over: gives its lease back unless the exchange settled it */
+  release(): Promise<void> | void;
+}
+
 export interface InferenceLimits {
-  /** the middleware for inference routes (after auth and body parsing) */
-  readonly guard: AppMiddleware;
+  /** checks a request (throws the 429/503 refusal); a value at once when nothing needs asking */
+  admit(r: AdmissionRequest): Admission | Promise<Admission>;
   /** stops renewing leases and sweeping */
   close(): void;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+const NOTHING_TO_SETTLE: Admission = { release() {} };
 /** Up to 64 checks per statement, and up to 4 statements in flight per replica (so one slow
  * batch, e.g. waiting for a user's lock held on another replica, does not stall the rest). */
 const CHECK_BATCHING = { maxBatch: 64, maxInFlight: 4 };
@@ -82,33 +101,28 @@ export function createInferenceLimits(deps: {
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const guard: AppMiddleware = async (ctx, next) => {
-    const principal = ctx.state.principal!;
+  async function check(r: AdmissionRequest): Promise<Admission> {
+    const { principal, requestId } = r;
     const keyId = principal.keyId ?? null;
-    if (watch?.isClear(principal.userId, keyId)) {
-      onCheck('watch');
-      return next();
-    }
     onCheck('database');
     const epoch = watch?.epoch() ?? 0;
     const now = clock.now();
     const leaseId = randomUUID();
-    const requestBytes = ctx.state.rawBody?.length ?? 0;
     let row: AcquireRow;
     try {
       row = await checks.run({
         userId: principal.userId, keyId, nowMs: now.getTime(),
-        leaseId, leaseExpiresMs: now.getTime() + ttl, estimateTokens: estimateTokens(requestBytes),
+        leaseId, leaseExpiresMs: now.getTime() + ttl, estimateTokens: estimateTokens(r.requestBytes),
         day: utcDay(now), month: utcMonthStart(now),
       });
     } catch (e) {
       // Fail closed: without the shared state no replica may let a request through unchecked.
-      logger.error({ event: 'limits.check_failed', request_id: ctx.state.requestId, err: describeError(e) });
+      logger.error({ event: 'limits.check_failed', request_id: requestId, err: describeError(e) });
       throw new AppError('service_unavailable', 'limits unavailable', { headers: { 'retry-after': '1' } });
     }
     const headers = { ...rateLimitHeaders('requests', row.requests), ...rateLimitHeaders('tokens', row.tokens) };
-    for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
-    if (row.verdict !== 'ok') throw refusal(ctx, row, now);
+    for (const [k, v] of Object.entries(headers)) r.headers.set(k, v);
+    if (row.verdict !== 'ok') throw refusal(principal, row, now);
     if (watch && isUnlimited(row)) watch.markClear(epoch, principal.userId, keyId);
 
     const lease = row.leaseTaken ? leaseId : null;
@@ -117,42 +131,46 @@ export function createInferenceLimits(deps: {
       settled = true;
       if (lease) liveLeases.delete(lease);
       await settlements.run({
-        userId: principal.userId, keyId: principal.keyId ?? null, nowMs: clock.now().getTime(), leaseId: lease,
+        userId: principal.userId, keyId, nowMs: clock.now().getTime(), leaseId: lease,
         userTpm: row.userTpm, keyTpm: row.keyTpm, tokens, record,
       });
     };
     if (lease) liveLeases.add(lease);
-    if (row.metered) {
-      const meter: RequestMeter = {
-        recordsUsage: true,
-        async settle(e) {
-          const known = e.inputTokens !== null && e.outputTokens !== null;
-          const estimated = known ? 0 : estimateTokens(e.requestBytes + e.responseBytes);
-          const tokens = known ? e.inputTokens! + e.outputTokens! : estimated;
-          try {
-            await finish(tokens, { day: utcDay(clock.now()), model: (e.model ?? 'unknown').slice(0, 200), input: e.inputTokens ?? 0, output: e.outputTokens ?? 0, estimated });
-          } catch (err) {
-            logger.error({ event: 'limits.settle_failed', request_id: ctx.state.requestId, err: describeError(err) });
-          }
-        },
-      };
-      ctx.state.meter = meter;
-    }
-    try {
-      await next();
-    } finally {
-      // No completed exchange (refused upstream, failed, or the client left before an answer):
-      // give the lease back before the error response goes out.
-      if (lease && !settled) {
+    const meter: RequestMeter | undefined = row.metered ? {
+      recordsUsage: true,
+      async settle(e) {
+        const known = e.inputTokens !== null && e.outputTokens !== null;
+        const estimated = known ? 0 : estimateTokens(e.requestBytes + e.responseBytes);
+        const tokens = known ? e.inputTokens! + e.outputTokens! : estimated;
+        try {
+          await finish(tokens, { day: utcDay(clock.now()), model: (e.model ?? 'unknown').slice(0, 200), input: e.inputTokens ?? 0, output: e.outputTokens ?? 0, estimated });
+        } catch (err) {
+          logger.error({ event: 'limits.settle_failed', request_id: requestId, err: describeError(err) });
+        }
+      },
+    } : undefined;
+    return {
+      meter,
+      async release() {
+        // No completed exchange (refused upstream, failed, or the client left before an answer):
+        // give the lease back before the error response goes out.
+        if (!lease || settled) return;
         await finish(0, null).catch((err: unknown) => {
-          logger.warn({ event: 'limits.release_failed', request_id: ctx.state.requestId, err: describeError(err) });
+          logger.warn({ event: 'limits.release_failed', request_id: requestId, err: describeError(err) });
         });
-      }
-    }
-  };
+      },
+    };
+  }
 
   return {
-    guard,
+    admit(r) {
+      // A live principal with nothing to count, known without asking: no round trip, nothing to settle.
+      if (watch?.isClear(r.principal.userId, r.principal.keyId ?? null)) {
+        onCheck('watch');
+        return NOTHING_TO_SETTLE;
+      }
+      return check(r);
+    },
     close() {
       clearInterval(renewer);
       clearInterval(sweeper);
@@ -165,11 +183,11 @@ function isUnlimited(row: AcquireRow): boolean {
   return row.verdict === 'ok' && !row.metered && !row.leaseTaken && row.requests === null && row.tokens === null;
 }
 
-function refusal(ctx: AppContext, row: AcquireRow, now: Date): AppError {
+function refusal(principal: Principal, row: AcquireRow, now: Date): AppError {
   switch (row.verdict) {
     case 'disabled':
       // As if the credential had been looked up afresh: a disabled account's keys and sessions stop at once.
-      return ctx.state.principal?.via === 'api_key'
+      return principal.via === 'api_key'
         ? new AppError('invalid_api_key', 'Incorrect API key provided.')
         : new AppError('unauthenticated', 'You didn\'t provide an API key. Send "Authorization: Bearer <api key>" or sign in.');
     case 'daily_budget':

@@ -2,16 +2,16 @@
 // upstream's own OpenAI-shaped refusals (and nothing else of its errors), parse copies, hash.
 import { hash } from 'node:crypto';
 import { AppError } from '../errors.ts';
-import type { AppContext } from '../http/context.ts';
+import type { RequestIo } from '../http/request-io.ts';
 import { PASSED_BACK_RESPONSE_HEADERS, type UpstreamHeaders } from '../upstream/client.ts';
 
 /** Copies upstream's rate-limit and timing headers onto the response (a guard's own win). */
-export function passBackHeaders(ctx: AppContext, headers: UpstreamHeaders): void {
+export function passBackHeaders(io: RequestIo, headers: UpstreamHeaders): void {
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || !PASSED_BACK_RESPONSE_HEADERS.test(name)) continue;
-    if (ctx.response.get(name)) continue; // a guard (rate limits) already set its own
-    ctx.set(name, Array.isArray(value) ? value.join(', ') : value);
+    if (io.has(name)) continue; // the limits already set their own
+    io.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
 }
 
@@ -29,13 +29,11 @@ function isOpenAiError(body: Buffer): boolean {
   return parsed !== null && typeof parsed.error === 'object' && parsed.error !== null && typeof (parsed.error as { message?: unknown }).message === 'string';
 }
 
-/** Passes an upstream refusal on as Koa's response (upstream's bytes and type), or throws the generic error. */
-export function respondRefusal(ctx: AppContext, status: number, headers: UpstreamHeaders, body: Buffer): void {
+/** Passes an upstream refusal on (upstream's bytes and type), or throws the generic error. */
+export function respondRefusal(io: RequestIo, status: number, headers: UpstreamHeaders, body: Buffer): void {
   const refusal = upstreamRefusal(status, body);
   if (refusal instanceof AppError) throw refusal;
-  ctx.status = refusal.status;
-  ctx.set('content-type', contentTypeOf(headers, 'application/json'));
-  ctx.body = refusal.body;
+  io.send(refusal.status, contentTypeOf(headers, 'application/json'), refusal.body);
 }
 
 /** A JSON object from text, or null (not JSON, or not an object). */

@@ -1,14 +1,13 @@
 // The non-streaming relay: upstream's answer is gathered (bounded), its parsed copy shown to
 // the observer (ownership is recorded before the client can see an id), then sent whole with
-// upstream's own content type. The client leaving aborts the upstream request.
-import type { AppContext } from '../http/context.ts';
+// upstream's own content type (not one looked up again, nor a charset upstream did not send). The client leaving aborts the upstream request.
+import type { RequestIo } from '../http/request-io.ts';
 import { gatherAnswer, type UpstreamAnswer, type UpstreamRequest } from '../upstream/client.ts';
 import type { Observer, RelayDeps } from './relay.ts';
 import { contentTypeOf, isJsonType, parseObject, passBackHeaders, respondRefusal, sha256 } from './answer.ts';
 
 /** Gathers upstream's whole answer; null when the client left first (upstream is then aborted). */
-async function gather(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest): Promise<UpstreamAnswer | null> {
-  const res = ctx.res;
+async function gather(res: RequestIo['res'], deps: RelayDeps, req: UpstreamRequest): Promise<UpstreamAnswer | null> {
   const { answer, call } = gatherAnswer((sink) => deps.upstream.open(req, sink));
   const onClose = () => { if (!res.writableFinished) call.abort(); };
   res.once('close', onClose);
@@ -20,13 +19,13 @@ async function gather(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest): P
 }
 
 /** Relays a non-streaming exchange; the response goes out through Koa. */
-export async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest, observer: Observer | undefined): Promise<void> {
-  const answer = await gather(ctx, deps, req);
+export async function relayJson(io: RequestIo, deps: RelayDeps, req: UpstreamRequest, observer: Observer | undefined): Promise<void> {
+  const answer = await gather(io.res, deps, req);
   if (answer === null) return; // the client left: nothing to answer, not an error
   const { status, headers, body } = answer;
-  passBackHeaders(ctx, headers);
+  passBackHeaders(io, headers);
   if (status < 200 || status >= 300) {
-    respondRefusal(ctx, status, headers, body);
+    respondRefusal(io, status, headers, body);
     return;
   }
   const contentType = contentTypeOf(headers, 'application/json');
@@ -35,9 +34,6 @@ export async function relayJson(ctx: AppContext, deps: RelayDeps, req: UpstreamR
     if (parsed) await observer.onJson(parsed);
   }
   await observer?.onFinish?.({ status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
-  ctx.status = status;
-  // Upstream's own content-type, as sent (Koa's `type` setter would look it up as a MIME type
-  // on every response and append a charset upstream did not send).
-  ctx.set('content-type', contentType);
-  ctx.body = body;
+  // Upstream's own content-type, as sent.
+  io.send(status, contentType, body);
 }

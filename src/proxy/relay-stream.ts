@@ -8,12 +8,12 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { AppError, describeCode } from '../errors.ts';
-import type { AppContext } from '../http/context.ts';
+import type { RequestIo } from '../http/request-io.ts';
 import { MAX_GATHERED_BYTES, type UpstreamCall, type UpstreamHeaders, type UpstreamRequest, type UpstreamSink } from '../upstream/client.ts';
 import type { Observer, RelayDeps, RelayOutcome } from './relay.ts';
 import { contentTypeOf, parseObject, passBackHeaders, respondRefusal, sha256, upstreamRefusal } from './answer.ts';
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+const SSE_HEADERS: ReadonlyArray<readonly [string, string]> = [['content-type', 'text/event-stream; charset=utf-8'], ['cache-control', 'no-cache'], ['x-accel-buffering', 'no']];
 const PING = Buffer.from(': ping\n\n');
 
 /** Whether SSE text ends with a blank line, i.e. at an event boundary. */
@@ -64,15 +64,15 @@ function errorEvent(err: AppError, atBoundary: boolean): Buffer {
 type Step = { readonly data: Buffer } | { readonly end: true } | { readonly error: AppError } | { readonly clientLeft: true };
 
 /** Relays an exchange whose client asked for a stream. Resolves when the response is finished. */
-export function relayStream(ctx: AppContext, deps: RelayDeps, req: UpstreamRequest, observer: Observer | undefined): Promise<void> {
+export function relayStream(io: RequestIo, deps: RelayDeps, req: UpstreamRequest, observer: Observer | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const relay = new StreamRelay(ctx, deps, observer, resolve, reject);
+    const relay = new StreamRelay(io, deps, observer, resolve, reject);
     relay.start(req);
   });
 }
 
 class StreamRelay implements UpstreamSink {
-  private readonly ctx: AppContext;
+  private readonly io: RequestIo;
   private readonly deps: RelayDeps;
   private readonly observer: Observer | undefined;
   private readonly resolve: () => void;
@@ -102,14 +102,14 @@ class StreamRelay implements UpstreamSink {
     this.push({ clientLeft: true });
   };
 
-  constructor(ctx: AppContext, deps: RelayDeps, observer: Observer | undefined, resolve: () => void, reject: (e: unknown) => void) {
-    this.ctx = ctx;
+  constructor(io: RequestIo, deps: RelayDeps, observer: Observer | undefined, resolve: () => void, reject: (e: unknown) => void) {
+    this.io = io;
     this.deps = deps;
     this.observer = observer;
     this.resolve = resolve;
     this.reject = reject;
-    this.res = ctx.res;
-    this.writer = new SseWriter(ctx.res);
+    this.res = io.res;
+    this.writer = new SseWriter(io.res);
   }
 
   start(req: UpstreamRequest): void {
@@ -134,18 +134,15 @@ class StreamRelay implements UpstreamSink {
   private commit(status: number): void {
     if (this.committed) return;
     this.committed = true;
-    const ctx = this.ctx;
-    ctx.respond = false; // we own the response from here; errors become SSE error events
-    ctx.status = status;
-    for (const [k, v] of Object.entries(SSE_HEADERS)) ctx.set(k, v);
-    this.res.writeHead(status);
-    this.res.flushHeaders();
+    // We own the response from here; errors become SSE error events.
+    for (const [k, v] of SSE_HEADERS) this.io.set(k, v);
+    this.io.takeOver(status);
   }
 
   // --- the upstream sink: every callback becomes a step, taken in order ---
   onStart(status: number, headers: UpstreamHeaders): void {
     this.status = status;
-    if (!this.committed) passBackHeaders(this.ctx, headers);
+    if (!this.committed) passBackHeaders(this.io, headers);
     this.contentType = contentTypeOf(headers, '');
     if (status >= 200 && status < 300 && this.contentType.includes('text/event-stream')) {
       this.mode = 'sse';
@@ -257,10 +254,10 @@ class StreamRelay implements UpstreamSink {
   /** A refusal or a non-SSE answer, now whole. */
   private async endGathered(): Promise<void> {
     const body = Buffer.concat(this.gathered, this.gatheredBytes);
-    const { ctx, status } = this;
+    const { io, status } = this;
     if (status < 200 || status >= 300) {
       if (!this.committed) {
-        respondRefusal(ctx, status, { 'content-type': this.contentType }, body); // throws the generic error
+        respondRefusal(io, status, { 'content-type': this.contentType }, body); // or throws the generic error
         this.done();
         return;
       }
@@ -275,9 +272,7 @@ class StreamRelay implements UpstreamSink {
     if (parsed) await this.observer?.onJson?.(parsed);
     if (!this.committed) {
       await this.observer?.onFinish?.({ status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
-      ctx.status = status;
-      ctx.set('content-type', this.contentType || 'application/json');
-      ctx.body = body;
+      io.send(status, this.contentType || 'application/json', body);
       this.done();
       return;
     }
@@ -288,7 +283,7 @@ class StreamRelay implements UpstreamSink {
   private async upstreamFailed(err: AppError): Promise<void> {
     if (!this.committed) throw err;
     if (this.mode === 'sse') {
-      this.deps.logger.warn({ event: 'proxy.stream_failed', request_id: this.ctx.state.requestId, error_code: err.code, err: { type: err.cause instanceof Error ? err.cause.name : 'Error', code: (err.cause as { code?: string } | undefined)?.code } });
+      this.deps.logger.warn({ event: 'proxy.stream_failed', request_id: this.io.requestId, error_code: err.code, err: { type: err.cause instanceof Error ? err.cause.name : 'Error', code: (err.cause as { code?: string } | undefined)?.code } });
     }
     await this.writer.write(errorEvent(err, this.writer.atBoundary));
     await this.finish(false);
@@ -304,7 +299,7 @@ class StreamRelay implements UpstreamSink {
       return;
     }
     const err = e instanceof AppError ? e : new AppError('internal_error', 'internal error', { cause: e });
-    if (err.status >= 500 && !(e instanceof AppError)) this.deps.logger.error({ event: 'proxy.stream_step_failed', request_id: this.ctx.state.requestId, err: { type: (e as Error).name } });
+    if (err.status >= 500 && !(e instanceof AppError)) this.deps.logger.error({ event: 'proxy.stream_step_failed', request_id: this.io.requestId, err: { type: (e as Error).name } });
     void this.writer.write(errorEvent(err, this.writer.atBoundary));
     this.finish(false).catch(() => {});
   }
@@ -328,7 +323,7 @@ class StreamRelay implements UpstreamSink {
     }
   }
 
-  /** The answer goes out through Koa (not committed): stop relaying and let the route return. */
+  /** The answer went out whole (not committed): stop relaying and let the route return. */
   private done(): void {
     this.finished = true;
     this.stopTimers();

@@ -4,7 +4,7 @@
 // bytes that reveal an id reach the client. The JSON path is relay-json.ts, the SSE path
 // relay-stream.ts, and what both do with an answer is answer.ts.
 import type { Logger } from '../log.ts';
-import type { AppContext } from '../http/context.ts';
+import type { RequestIo } from '../http/request-io.ts';
 import type { UpstreamClient, UpstreamRequest } from '../upstream/client.ts';
 import { relayJson } from './relay-json.ts';
 import { relayStream } from './relay-stream.ts';
@@ -50,10 +50,10 @@ export interface RelayDeps {
 /** One relay's request, before the relay adds the request id and the client's headers. */
 export type RelayRequest = Omit<UpstreamRequest, 'requestId' | 'clientHeaders'>;
 
-/** Sends `req` upstream and relays the answer on ctx. Resolves when the response is finished or aborted. */
-export function relay(ctx: AppContext, deps: RelayDeps, req: RelayRequest, options: { stream: boolean; observer?: Observer }): Promise<void> {
+/** Sends `req` upstream and relays the answer on `io`. Resolves when the response is finished or aborted. */
+export function relay(io: RequestIo, deps: RelayDeps, req: RelayRequest, options: { stream: boolean; observer?: Observer }): Promise<void> {
   // The client already left: nothing to ask upstream for.
-  if (ctx.res.destroyed) return Promise.resolve();
-  const full: UpstreamRequest = { ...req, requestId: ctx.state.requestId, clientHeaders: ctx.req.headers };
-  return options.stream ? relayStream(ctx, deps, full, options.observer) : relayJson(ctx, deps, full, options.observer);
+  if (io.res.destroyed) return Promise.resolve();
+  const full: UpstreamRequest = { ...req, requestId: io.requestId, clientHeaders: io.req.headers };
+  return options.stream ? relayStream(io, deps, full, options.observer) : relayJson(io, deps, full, options.observer);
 }

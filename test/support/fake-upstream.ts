@@ -3,6 +3,7 @@
 // request's exact bytes, and misbehaves on request: the `model` (or `x-fake-behaviour`
 // header) picks a behaviour:
 //   "stall"        send headers and one chunk, then nothing until the client leaves
+//   "hang"         answer nothing at all (not even headers) until the client leaves
 //   "silent-first" wait `silentMs` before the first byte of the body
 //   "reset"        send two chunks, then destroy the socket
 //   "error-429"    429 with retry-after and an OpenAI error body
@@ -90,6 +91,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const behaviour = String(rec.headers['x-fake-behaviour'] ?? body.model ?? '');
     if (behaviour === 'error-429') return json(res, 429, { error: { message: 'Rate limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': '7', 'x-ratelimit-reset-requests': '7s' });
     if (behaviour === 'error-500') { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('internal stack trace with secrets'); return; }
+    if (behaviour === 'hang') return;
 
     const [head, id, sub, subId] = parts;
     if (head === 'models' && rec.method === 'GET') {

@@ -5,7 +5,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { jsonBody } from '../../../src/http/body.ts';
 import { errorRenderer } from '../../../src/http/error-renderer.ts';
-import { requestId } from '../../../src/http/request-id.ts';
+import { requestId, requestIds } from '../../../src/http/request-id.ts';
 import { createLogger } from '../../../src/log.ts';
 import { listen, type RunningServer } from '../../../src/http/server.ts';
 import type { AppState } from '../../../src/http/context.ts';
@@ -26,7 +26,7 @@ describe('JSON bodies', () => {
       ctx.body = { keys: Object.keys(ctx.state.json as object) };
     });
     router.post('/boom', () => { throw new Error('secret internal detail'); });
-    koa.use(requestId());
+    koa.use(requestId(requestIds()));
     koa.use(errorRenderer(createLogger('info', logs.stream)));
     koa.use(router.routes());
     server = await listen(koa.callback(), { host: '127.0.0.1', port: 0 });

@@ -1,0 +1,127 @@
+// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings. Each is
+// one handler written against RequestIo, mounted twice: as a direct route (the exact path,
+// served without Koa; see src/http/direct-routes.ts) and on a Koa router (every other spelling
+// Koa's router accepts, and its 405s for other methods). Per request: authenticate, require an
+// upstream, read the body, pass the limits, check every referenced id is the caller's, relay.
+import Router from '@koa/router';
+import { AppError } from '../errors.ts';
+import type { Principal } from '../auth/api-keys.ts';
+import { authenticate, type Authenticator } from '../http/authenticate.ts';
+import { readJsonBody, type JsonBody } from '../http/body.ts';
+import type { AppState, RequestMeter } from '../http/context.ts';
+import type { DirectRoute } from '../http/direct-routes.ts';
+import { koaIo, type RequestIo } from '../http/request-io.ts';
+import type { InferenceLimits } from '../limits/inference-guard.ts';
+import type { ProxyDeps } from './routes.ts';
+import { relay, type RelayDeps } from './relay.ts';
+import { sha256 } from './answer.ts';
+import { trackExchange } from './exchange-tracker.ts';
+import { assertNoUncheckedReferences } from './body-references.ts';
+
+export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
+  /** API keys (whose liveness the limits check confirms) and sessions */
+  readonly authenticators: readonly Authenticator[];
+  readonly limits: InferenceLimits;
+}
+
+/** One admitted inference request. */
+interface Inference {
+  readonly io: RequestIo;
+  readonly principal: Principal;
+  readonly body: JsonBody;
+  readonly meter: RequestMeter | undefined;
+}
+
+function wantsStream(json: Record<string, unknown>): boolean {
+  const stream = json.stream;
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') throw new AppError('invalid_request', 'stream must be a boolean', { param: 'stream' });
+  return stream === true;
+}
+
+function modelOf(json: Record<string, unknown>): string | null {
+  const m = json.model;
+  return typeof m === 'string' ? m.slice(0, 200) : null;
+}
+
+/** The referenced conversation id in a Responses body: a string or `{ id }`. */
+function conversationRef(json: Record<string, unknown>): string | null {
+  const c = json.conversation;
+  if (c === undefined || c === null) return null;
+  if (typeof c === 'string') return c;
+  if (typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string') return (c as { id: string }).id;
+  throw new AppError('invalid_request', 'conversation must be a conversation id or an object with an id', { param: 'conversation' });
+}
+
+/** The inference handlers, as direct routes and as a Koa router. */
+export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRoute[]; router: Router<AppState> } {
+  const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger };
+  const bodyOptions = { limitBytes: deps.bodyLimitBytes };
+
+  /** The steps every inference request takes before its route, and the lease given back after. */
+  const inference = (route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
+    const principal = await authenticate(deps.authenticators, io);
+    io.principal = principal;
+    if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
+    const body = (await readJsonBody(io.req, io, bodyOptions))!;
+    const admitted = deps.limits.admit({ principal, requestBytes: body.raw.length, requestId: io.requestId, headers: io });
+    const admission = admitted instanceof Promise ? await admitted : admitted;
+    try {
+      await route({ io, principal, body, meter: admission.meter });
+    } finally {
+      const released = admission.release();
+      if (released) await released;
+    }
+  };
+
+  const track = (r: Inference, kind: 'chat.completion' | 'response' | 'embedding', conversationId: string | null) => {
+    const store = r.body.json.store;
+    return trackExchange({
+      kind,
+      principal: r.principal,
+      model: modelOf(r.body.json),
+      requestSha256: sha256(r.body.raw),
+      requestBytes: r.body.raw.length,
+      meter: r.meter,
+      conversationId,
+      // Stored chat completions are the only ones upstream keeps; Responses are stored by default.
+      recordOwnership: kind === 'response' ? store !== false : kind === 'chat.completion' && store === true,
+      ownership: deps.ownership,
+      events: deps.events,
+    });
+  };
+
+  const chatCompletions = inference((r) => {
+    assertNoUncheckedReferences(r.body.json);
+    const stream = wantsStream(r.body.json);
+    return relay(r.io, relayDeps, { method: 'POST', path: '/chat/completions', body: r.body.raw }, { stream, observer: track(r, 'chat.completion', null) });
+  });
+
+  const responses = inference(async (r) => {
+    const { json } = r.body;
+    const userId = r.principal.userId;
+    const conversation = conversationRef(json);
+    if (conversation !== null) await deps.ownership.assertOwns('conversation', conversation, userId, 'conversation');
+    const previous = json.previous_response_id;
+    if (previous !== undefined && previous !== null) {
+      if (typeof previous !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string', { param: 'previous_response_id' });
+      await deps.ownership.assertOwns('response', previous, userId, 'previous_response_id');
+    }
+    assertNoUncheckedReferences(json);
+    const stream = wantsStream(json);
+    return relay(r.io, relayDeps, { method: 'POST', path: '/responses', body: r.body.raw }, { stream, observer: track(r, 'response', conversation) });
+  });
+
+  const embeddings = inference((r) => {
+    assertNoUncheckedReferences(r.body.json);
+    return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
+  });
+
+  const routes = [
+    { path: '/v1/chat/completions', handle: chatCompletions },
+    { path: '/v1/responses', handle: responses },
+    { path: '/v1/embeddings', handle: embeddings },
+  ];
+  const router = new Router<AppState>();
+  for (const { path, handle } of routes) router.post(path, (ctx) => handle(koaIo(ctx)));
+  return { direct: routes, router };
+}
