@@ -38,26 +38,35 @@ export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;
 
 export interface ExchangeEvents {
   subscribe(fn: ExchangeSubscriber): () => void;
-  /** runs every subscriber; a failing subscriber is logged and does not affect the others */
-  emit(e: CompletedExchange): Promise<void>;
+  /**
+   * Runs every subscriber; a failing subscriber is logged and does not affect the others. A
+   * promise only when a subscriber returned one (the signer's row), so the proxy waits only then.
+   */
+  emit(e: CompletedExchange): Promise<void> | undefined;
 }
 
 /** Creates the in-process event channel (one per app). */
 export function createExchangeEvents(logger: Logger): ExchangeEvents {
   const subscribers = new Set<ExchangeSubscriber>();
+  const failed = (e: CompletedExchange, err: unknown) => {
+    logger.error({ event: 'exchange.subscriber_failed', kind: e.kind, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+  };
   return {
     subscribe(fn) {
       subscribers.add(fn);
       return () => subscribers.delete(fn);
     },
-    async emit(e) {
-      await Promise.all([...subscribers].map(async (fn) => {
+    emit(e) {
+      let waits: Array<Promise<void>> | undefined;
+      for (const fn of subscribers) {
         try {
-          await fn(e);
+          const r = fn(e);
+          if (r instanceof Promise) (waits ??= []).push(r.catch((err: unknown) => failed(e, err)));
         } catch (err) {
-          logger.error({ event: 'exchange.subscriber_failed', kind: e.kind, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
+          failed(e, err);
         }
-      }));
+      }
+      return waits && Promise.all(waits).then(() => undefined);
     },
   };
 }

@@ -4,7 +4,7 @@
 import type { Principal } from '../auth/api-keys.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
-import type { Observer } from './relay.ts';
+import type { Observer, RelayOutcome } from './relay.ts';
 import type { RequestMeter } from '../http/context.ts';
 
 export interface TrackOptions {
@@ -65,65 +65,85 @@ export function readUsage(u: unknown): Usage | null {
 
 /** The observer that tracks one creation exchange. */
 export function trackExchange(o: TrackOptions): Observer {
-  let objectId: string | null = null;
-  let usage: Usage | null = null;
-  const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
+  return new ExchangeTracker(o);
+}
+
+/** One exchange's tracker (a class: a request allocates one object, not a closure per method). */
+class ExchangeTracker implements Observer {
+  private readonly o: TrackOptions;
+  private objectId: string | null = null;
+  private usage: Usage | null = null;
+  constructor(o: TrackOptions) {
+    this.o = o;
+  }
 
   /** Takes the first id seen; a promise only when its ownership must be recorded first. */
-  const learnId = (id: unknown): Promise<void> | undefined => {
-    if (objectId !== null || typeof id !== 'string') return undefined;
-    objectId = id;
+  private learnId(id: unknown): Promise<void> | undefined {
+    if (this.objectId !== null || typeof id !== 'string') return undefined;
+    this.objectId = id;
+    const { o } = this;
+    const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
     if (ownedKind !== null && o.recordOwnership) return o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
     return undefined;
-  };
+  }
 
-  return {
-    async onJson(body) {
-      await learnId(body.id);
-      usage = readUsage(body.usage) ?? usage;
-    },
-    onEvent(event, data) {
-      const type = event ?? (typeof data.type === 'string' ? data.type : undefined);
-      if (o.kind === 'response') {
-        const response = data.response as Record<string, unknown> | undefined;
-        if (!response || typeof response !== 'object') return undefined;
-        if (FINAL_RESPONSE_EVENTS.has(type ?? '')) usage = readUsage(response.usage) ?? usage;
-        return learnId(response.id);
-      }
-      usage = readUsage(data.usage) ?? usage;
-      return learnId(data.id);
-    },
-    wantsChunk(chunk) {
-      // After the id, only a chunk with usage in it (the last, or a final Responses event).
-      return objectId === null || hasUsageObject(chunk);
-    },
-    wants(event, data) {
-      // Until the id is known every event may carry it; after that only usage matters.
-      if (objectId === null) return true;
-      if (o.kind === 'response' && event !== undefined) return FINAL_RESPONSE_EVENTS.has(event);
-      return hasUsageObject(data);
-    },
-    async onFinish(outcome) {
-      await o.meter?.settle({
-        model: o.model, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
-        requestBytes: o.requestBytes, responseBytes: outcome.responseBytes,
-      });
-      await o.events.emit({
-        kind: o.kind,
-        objectId,
-        userId: o.principal.userId,
-        apiKeyId: o.principal.keyId ?? null,
-        model: o.model,
-        requestSha256: o.requestSha256,
-        responseSha256: outcome.responseSha256,
-        status: outcome.status,
-        streamed: outcome.streamed,
-        usage,
-        completed: outcome.completed,
-        requestBytes: o.requestBytes,
-        responseBytes: outcome.responseBytes,
-        usageRecorded: o.meter?.recordsUsage ?? false,
-      });
-    },
-  };
+  onJson(body: Record<string, unknown>): Promise<void> | undefined {
+    this.usage = readUsage(body.usage) ?? this.usage;
+    return this.learnId(body.id);
+  }
+
+  onEvent(event: string | undefined, data: Record<string, unknown>): Promise<void> | undefined {
+    const type = event ?? (typeof data.type === 'string' ? data.type : undefined);
+    if (this.o.kind === 'response') {
+      const response = data.response as Record<string, unknown> | undefined;
+      if (!response || typeof response !== 'object') return undefined;
+      if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.usage = readUsage(response.usage) ?? this.usage;
+      return this.learnId(response.id);
+    }
+    this.usage = readUsage(data.usage) ?? this.usage;
+    return this.learnId(data.id);
+  }
+
+  wantsChunk(chunk: Buffer): boolean {
+    // After the id, only a chunk with usage in it (the last, or a final Responses event).
+    return this.objectId === null || hasUsageObject(chunk);
+  }
+
+  wants(event: string | undefined, data: string): boolean {
+    // Until the id is known every event may carry it; after that only usage matters.
+    if (this.objectId === null) return true;
+    if (this.o.kind === 'response' && event !== undefined) return FINAL_RESPONSE_EVENTS.has(event);
+    return hasUsageObject(data);
+  }
+
+  /** Settles the limits (metered users), then publishes the exchange; a promise only when either must be waited for. */
+  onFinish(outcome: RelayOutcome): Promise<void> | undefined {
+    const { meter } = this.o;
+    if (!meter) return this.publish(outcome);
+    const usage = this.usage;
+    return meter.settle({
+      model: this.o.model, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
+      requestBytes: this.o.requestBytes, responseBytes: outcome.responseBytes,
+    }).then(() => this.publish(outcome));
+  }
+
+  private publish(outcome: RelayOutcome): Promise<void> | undefined {
+    const { o } = this;
+    return o.events.emit({
+      kind: o.kind,
+      objectId: this.objectId,
+      userId: o.principal.userId,
+      apiKeyId: o.principal.keyId ?? null,
+      model: o.model,
+      requestSha256: o.requestSha256,
+      responseSha256: outcome.responseSha256,
+      status: outcome.status,
+      streamed: outcome.streamed,
+      usage: this.usage,
+      completed: outcome.completed,
+      requestBytes: o.requestBytes,
+      responseBytes: outcome.responseBytes,
+      usageRecorded: o.meter?.recordsUsage ?? false,
+    });
+  }
 }

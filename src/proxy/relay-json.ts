@@ -31,9 +31,11 @@ export async function relayJson(io: RequestIo, deps: RelayDeps, req: UpstreamReq
   const contentType = contentTypeOf(headers, 'application/json');
   if (observer?.onJson && isJsonType(contentType)) {
     const parsed = parseObject(body.toString('utf8'));
-    if (parsed) await observer.onJson(parsed);
+    const recorded = parsed && observer.onJson(parsed);
+    if (recorded) await recorded;
   }
-  await observer?.onFinish?.({ status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
+  const finished = observer?.onFinish?.({ status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
+  if (finished) await finished;
   // Upstream's own content-type, as sent.
   io.send(status, contentType, body);
 }

@@ -4,7 +4,6 @@
 // balancers from cutting the connection. Once bytes have gone out, a failure becomes one final
 // SSE `error` event. The client leaving aborts upstream.
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { AppError, describeCode } from '../errors.ts';
@@ -50,8 +49,21 @@ class SseWriter {
     this.tail = (this.tail + lastFour(bytes)).slice(-4);
     this.lastWrite = Date.now();
     if (this.res.write(bytes)) return undefined;
-    return Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+    return drained(this.res);
   }
+}
+
+/** Resolves when `res` drains or closes, leaving no listener behind (a slow client waits many times). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function errorEvent(err: AppError, atBoundary: boolean): Buffer {

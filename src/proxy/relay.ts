@@ -37,8 +37,8 @@ export interface Observer {
    * raw bytes). A chunk it declines is relayed without being decoded or parsed at all.
    */
   wantsChunk?(chunk: Buffer): boolean;
-  /** last step before the response ends, with the final hash: emit the exchange here */
-  onFinish?(outcome: RelayOutcome): Promise<void>;
+  /** last step before the response ends, with the final hash: emit the exchange here (a promise: wait for it) */
+  onFinish?(outcome: RelayOutcome): Promise<void> | void;
 }
 
 export interface RelayDeps {

@@ -4,6 +4,8 @@
 // header) picks a behaviour:
 //   "stall"        send headers and one chunk, then nothing until the client leaves
 //   "hang"         answer nothing at all (not even headers) until the client leaves
+//   "firehose"     stream FIREHOSE_BYTES of whole events as fast as the connection takes them,
+//                  reporting its progress (`firehose`): whether a slow reader holds it back
 //   "silent-first" wait `silentMs` before the first byte of the body
 //   "reset"        send two chunks, then destroy the socket
 //   "error-429"    429 with retry-after and an OpenAI error body
@@ -31,11 +33,16 @@ export interface FakeUpstream {
   silentMs: number;
   /** text every assistant reply starts with (tests put canaries or markup here) */
   replyText: string;
+  /** a "firehose" stream's progress: bytes written, and whether it is waiting for the connection to drain */
+  readonly firehose: { readonly sent: number; readonly waiting: boolean; readonly done: boolean };
   reset(): void;
   close(): Promise<void>;
 }
 
 let seq = 0;
+/** How much a "firehose" stream sends. */
+export const FIREHOSE_BYTES = 48 * 1024 * 1024;
+
 const nextId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(++seq).toString(36).padStart(6, '0')}`;
 
 /** Starts the fake upstream on an ephemeral loopback port. */
@@ -45,7 +52,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const conversations = new Map<string, { id: string; items: Array<Record<string, unknown>>; metadata: unknown }>();
   const responses = new Map<string, { object: Record<string, unknown>; events: string[] }>();
   const completions = new Map<string, Record<string, unknown>>();
-  const state = { silentMs: 0, replyText: 'Hello from the fake upstream.' };
+  const state = { silentMs: 0, replyText: 'Hello from the fake upstream.', firehose: { sent: 0, waiting: false, done: false } };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -92,6 +99,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (behaviour === 'error-429') return json(res, 429, { error: { message: 'Rate limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': '7', 'x-ratelimit-reset-requests': '7s' });
     if (behaviour === 'error-500') { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('internal stack trace with secrets'); return; }
     if (behaviour === 'hang') return;
+    if (behaviour === 'firehose') return firehose(res);
 
     const [head, id, sub, subId] = parts;
     if (head === 'models' && rec.method === 'GET') {
@@ -115,6 +123,27 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (head === 'responses') return responsesRoute(rec, res, body, behaviour, id, sub);
     if (head === 'conversations') return conversationsRoute(rec, res, body, id, sub, subId);
     return notFound(res);
+  }
+
+  async function firehose(res: http.ServerResponse): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const event = Buffer.from(`data: ${JSON.stringify({ id: 'chatcmpl_firehose', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x'.repeat(65_400) } }] })}\n\n`);
+    const progress = state.firehose;
+    while (progress.sent < FIREHOSE_BYTES && !res.destroyed) {
+      const flowing = res.write(event);
+      progress.sent += event.length;
+      if (!flowing) {
+        progress.waiting = true;
+        await new Promise<void>((r) => {
+          const done = () => { res.off('drain', done); res.off('close', done); r(); };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+        progress.waiting = false;
+      }
+    }
+    res.end('data: [DONE]\n\n');
+    progress.done = true;
   }
 
   async function sse(res: http.ServerResponse, frames: string[], behaviour: string): Promise<void> {
@@ -245,7 +274,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     set silentMs(v: number) { state.silentMs = v; },
     get replyText() { return state.replyText; },
     set replyText(v: string) { state.replyText = v; },
-    reset() { requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; },
+    get firehose() { return state.firehose; },
+    reset() { requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; state.firehose = { sent: 0, waiting: false, done: false }; },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

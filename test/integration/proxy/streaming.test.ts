@@ -7,7 +7,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase } from '../../support/test-database.ts';
-import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
+import { FIREHOSE_BYTES, startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
+import { waitFor } from '../../support/log-capture.ts';
 import type { CompletedExchange } from '../../../src/proxy/exchange-events.ts';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -80,6 +81,26 @@ describe('proxy: streaming and failures', () => {
     ac.abort();
     const closed = await Promise.race([upstreamRequest.clientClosed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 1000))]);
     expect(closed).to.equal('closed');
+  });
+
+  it('holds upstream back while the client does not read, instead of buffering the stream', async () => {
+    const raw = JSON.stringify({ model: 'firehose', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const res = await post('/v1/chat/completions', raw);
+    expect(res.status).to.equal(200);
+    // The client reads nothing: upstream must end up waiting for its connection to drain...
+    await waitFor(() => fake.firehose.waiting, 10_000);
+    // ...and stay waiting. Unpaused, Cloister would take the rest (48 MB) into its own memory in a
+    // few tens of milliseconds; this wait can only let a regression pass, never fail a correct relay.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.firehose.waiting, 'still held back').to.equal(true);
+    expect(fake.firehose.done).to.equal(false);
+    expect(fake.firehose.sent).to.be.below(FIREHOSE_BYTES);
+    const received = new Uint8Array(await res.arrayBuffer());
+    expect(fake.firehose.done).to.equal(true);
+    expect(received.length).to.be.above(FIREHOSE_BYTES);
+    expect(new TextDecoder().decode(received.subarray(received.length - 14))).to.equal('data: [DONE]\n\n');
+    expect(exchanges).to.have.length(1);
+    expect(exchanges[0]).to.include({ responseSha256: sha(received), responseBytes: received.length, completed: true });
   });
 
   it('turns an upstream reset mid-stream into one final SSE error event', async () => {
