@@ -16,6 +16,8 @@ export function createResponseSigner(deps: { db: pg.Pool; clock: Clock; ttlMs: n
   let signed = 0;
   return async (e) => {
     if ((e.kind !== 'chat.completion' && e.kind !== 'response') || e.objectId === null || e.status < 200 || e.status >= 300) return;
+    // Subscribed with { hashes: true }, so both are always there; never sign a text without them.
+    if (e.requestSha256 === null || e.responseSha256 === null) return;
     const text = `${e.requestSha256}:${e.responseSha256}`;
     const now = deps.clock.now();
     const row = { objectId: e.objectId, userId: e.userId, text, now, expiresAt: new Date(now.getTime() + deps.ttlMs) };

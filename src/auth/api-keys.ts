@@ -42,7 +42,7 @@ export interface ApiKeyService {
    * unless `deferLiveness` is set, which only a caller that checks liveness itself in its own
    * round trip may do (the inference limits check).
    */
-  authenticate(presented: string, options?: { deferLiveness?: boolean }): Promise<Principal | null>;
+  authenticate(presented: string, options?: { deferLiveness?: boolean }): Principal | null | Promise<Principal | null>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -68,9 +68,10 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
         .catch((e: unknown) => logger.warn({ event: 'api_key.rehash_failed', err: describeError(e) }));
     }
     const now = clock.now().getTime();
-    cache.set(digest, { keyId: row.id, userId: row.user_id, expiresAt: now + deps.cacheTtlMs, lastUsedWrittenAt: now });
+    const principal: Principal = Object.freeze({ userId: row.user_id, via: 'api_key', keyId: row.id });
+    cache.set(digest, { keyId: row.id, userId: row.user_id, principal, expiresAt: now + deps.cacheTtlMs, lastUsedWrittenAt: now });
     touchApiKey(db, row.id, clock.now()).catch((e: unknown) => logger.warn({ event: 'api_key.touch_failed', err: { type: (e as Error).name } }));
-    return { userId: row.user_id, via: 'api_key', keyId: row.id };
+    return principal;
   }
 
   return {
@@ -97,20 +98,23 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
       forgot(userId);
     },
     onForget: (fn) => { forgetListeners.push(fn); },
-    async authenticate(presented, options = {}) {
+    authenticate(presented, options = {}) {
       const digest = oneShotHash('sha256', presented, 'hex');
       const nowMs = clock.now().getTime();
       const hit = cache.get(digest, nowMs);
-      if (hit && options.deferLiveness !== true && !(await isApiKeyLive(db, hit.keyId))) {
-        cache.evictKeyId(hit.keyId);
-        return null;
-      }
       if (hit) {
         if (nowMs - hit.lastUsedWrittenAt >= TOUCH_INTERVAL_MS) {
           hit.lastUsedWrittenAt = nowMs;
           touchApiKey(db, hit.keyId, clock.now()).catch(() => {});
         }
-        return { userId: hit.userId, via: 'api_key', keyId: hit.keyId };
+        // The inference routes' limits check confirms liveness in its own round trip (or knows it
+        // unchanged): a cached key is the answer, without a promise. Elsewhere, one lookup first.
+        if (options.deferLiveness === true) return hit.principal;
+        return isApiKeyLive(db, hit.keyId).then((live) => {
+          if (live) return hit.principal;
+          cache.evictKeyId(hit.keyId);
+          return null;
+        });
       }
       // Single flight: concurrent first uses of one key share one lookup and verification.
       let p = inflight.get(digest);

@@ -3,9 +3,13 @@
 // Revocation evicts at once on the instance that revoked; other replicas keep the entry until
 // the TTL, but the API key service rechecks liveness in the database on every hit.
 
+import type { Principal } from './api-keys.ts';
+
 export interface CachedKey {
   readonly keyId: string;
   readonly userId: string;
+  /** the principal the key authenticates (shared by every request that presents it; frozen) */
+  readonly principal: Principal;
   expiresAt: number;
   /** last time last_used_at was written, to write it at most once a minute */
   lastUsedWrittenAt: number;

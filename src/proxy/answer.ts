@@ -3,13 +3,13 @@
 import { hash } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import type { RequestIo } from '../http/request-io.ts';
-import { PASSED_BACK_RESPONSE_HEADERS, type UpstreamHeaders } from '../upstream/client.ts';
+import { passedBack, type UpstreamHeaders } from '../upstream/client.ts';
 
 /** Copies upstream's rate-limit and timing headers onto the response (a guard's own win). */
 export function passBackHeaders(io: RequestIo, headers: UpstreamHeaders): void {
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || !PASSED_BACK_RESPONSE_HEADERS.test(name)) continue;
+    if (value === undefined || !passedBack(name)) continue;
     if (io.has(name)) continue; // the limits already set their own
     io.set(name, Array.isArray(value) ? value.join(', ') : value);
   }

@@ -12,10 +12,10 @@ export interface CompletedExchange {
   readonly userId: string;
   readonly apiKeyId: string | null;
   readonly model: string | null;
-  /** sha256 hex of the request body bytes as received */
-  readonly requestSha256: string;
-  /** sha256 hex of every response body byte as sent to the client */
-  readonly responseSha256: string;
+  /** sha256 hex of the request body bytes as received (null unless a subscriber asked for hashes) */
+  readonly requestSha256: string | null;
+  /** sha256 hex of every response body byte as sent to the client (likewise) */
+  readonly responseSha256: string | null;
   readonly status: number;
   readonly streamed: boolean;
   /** token usage when upstream reported it; null = unknown */
@@ -37,7 +37,10 @@ export function estimateTokens(bytes: number): number {
 export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;
 
 export interface ExchangeEvents {
-  subscribe(fn: ExchangeSubscriber): () => void;
+  /** `hashes`: the subscriber needs both sha256 hashes (the signer); without such a subscriber nobody hashes */
+  subscribe(fn: ExchangeSubscriber, options?: { hashes?: boolean }): () => void;
+  /** whether any subscriber needs the hashes, so the proxy computes them */
+  readonly wantsHashes: boolean;
   /**
    * Runs every subscriber; a failing subscriber is logged and does not affect the others. A
    * promise only when a subscriber returned one (the signer's row), so the proxy waits only then.
@@ -48,13 +51,21 @@ export interface ExchangeEvents {
 /** Creates the in-process event channel (one per app). */
 export function createExchangeEvents(logger: Logger): ExchangeEvents {
   const subscribers = new Set<ExchangeSubscriber>();
+  const hashing = new Set<ExchangeSubscriber>();
   const failed = (e: CompletedExchange, err: unknown) => {
     logger.error({ event: 'exchange.subscriber_failed', kind: e.kind, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
   };
   return {
-    subscribe(fn) {
+    subscribe(fn, options = {}) {
       subscribers.add(fn);
-      return () => subscribers.delete(fn);
+      if (options.hashes) hashing.add(fn);
+      return () => {
+        subscribers.delete(fn);
+        hashing.delete(fn);
+      };
+    },
+    get wantsHashes() {
+      return hashing.size > 0;
     },
     emit(e) {
       let waits: Array<Promise<void>> | undefined;

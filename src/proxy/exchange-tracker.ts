@@ -5,13 +5,15 @@ import type { Principal } from '../auth/api-keys.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
 import type { Observer, RelayOutcome } from './relay.ts';
+import { sha256 } from './answer.ts';
 import type { RequestMeter } from '../http/context.ts';
 
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
   readonly principal: Principal;
   readonly model: string | null;
-  readonly requestSha256: string;
+  /** the request bytes as received (hashed at the end, only when a subscriber wants hashes) */
+  readonly requestBody: Buffer;
   readonly requestBytes: number;
   /** the limits' hook for this request, if any */
   readonly meter?: RequestMeter;
@@ -73,8 +75,11 @@ class ExchangeTracker implements Observer {
   private readonly o: TrackOptions;
   private objectId: string | null = null;
   private usage: Usage | null = null;
+  /** the exchange's subscribers sign it: both bodies are hashed */
+  readonly hashResponse: boolean;
   constructor(o: TrackOptions) {
     this.o = o;
+    this.hashResponse = o.events.wantsHashes;
   }
 
   /** Takes the first id seen; a promise only when its ownership must be recorded first. */
@@ -135,7 +140,7 @@ class ExchangeTracker implements Observer {
       userId: o.principal.userId,
       apiKeyId: o.principal.keyId ?? null,
       model: o.model,
-      requestSha256: o.requestSha256,
+      requestSha256: this.hashResponse ? sha256(o.requestBody) : null,
       responseSha256: outcome.responseSha256,
       status: outcome.status,
       streamed: outcome.streamed,

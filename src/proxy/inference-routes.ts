@@ -14,7 +14,6 @@ import { koaIo, type RequestIo } from '../http/request-io.ts';
 import type { InferenceLimits } from '../limits/inference-guard.ts';
 import type { ProxyDeps } from './routes.ts';
 import { relay, type RelayDeps } from './relay.ts';
-import { sha256 } from './answer.ts';
 import { trackExchange } from './exchange-tracker.ts';
 import { assertNoUncheckedReferences } from './body-references.ts';
 
@@ -59,7 +58,8 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
 
   /** The steps every inference request takes before its route, and the lease given back after. */
   const inference = (route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
-    const principal = await authenticate(deps.authenticators, io);
+    const known = authenticate(deps.authenticators, io);
+    const principal = known instanceof Promise ? await known : known;
     io.principal = principal;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     const body = (await readJsonBody(io.req, io, bodyOptions))!;
@@ -79,7 +79,7 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
       kind,
       principal: r.principal,
       model: modelOf(r.body.json),
-      requestSha256: sha256(r.body.raw),
+      requestBody: r.body.raw,
       requestBytes: r.body.raw.length,
       meter: r.meter,
       conversationId,

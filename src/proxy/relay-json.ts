@@ -34,7 +34,7 @@ export async function relayJson(io: RequestIo, deps: RelayDeps, req: UpstreamReq
     const recorded = parsed && observer.onJson(parsed);
     if (recorded) await recorded;
   }
-  const finished = observer?.onFinish?.({ status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
+  const finished = observer?.onFinish?.({ status, responseSha256: observer.hashResponse ? sha256(body) : null, responseBytes: body.length, streamed: false, completed: true });
   if (finished) await finished;
   // Upstream's own content-type, as sent.
   io.send(status, contentType, body);

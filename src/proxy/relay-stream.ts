@@ -25,15 +25,16 @@ function lastFour(bytes: Buffer): string {
   return bytes.subarray(Math.max(0, bytes.length - 4)).toString('latin1');
 }
 
-/** SSE relay state: the hash of everything sent and whether we sit at an event boundary. */
+/** SSE relay state: the hash of everything sent (when wanted) and whether we sit at an event boundary. */
 class SseWriter {
-  readonly hash: Hash = createHash('sha256');
+  readonly hash: Hash | null;
   bytes = 0;
   private tail = '\n\n';
   lastWrite = Date.now();
   private readonly res: ServerResponse;
-  constructor(res: ServerResponse) {
+  constructor(res: ServerResponse, hashing: boolean) {
     this.res = res;
+    this.hash = hashing ? createHash('sha256') : null;
   }
 
   /** At an event boundary a comment can be inserted without breaking the stream's framing. */
@@ -44,7 +45,7 @@ class SseWriter {
   /** Sends bytes; returns a promise only when the client is not keeping up (wait for it). */
   write(bytes: Buffer): Promise<unknown> | undefined {
     if (this.res.destroyed || this.res.writableEnded) return undefined;
-    this.hash.update(bytes);
+    this.hash?.update(bytes);
     this.bytes += bytes.length;
     this.tail = (this.tail + lastFour(bytes)).slice(-4);
     this.lastWrite = Date.now();
@@ -121,7 +122,7 @@ class StreamRelay implements UpstreamSink {
     this.resolve = resolve;
     this.reject = reject;
     this.res = io.res;
-    this.writer = new SseWriter(io.res);
+    this.writer = new SseWriter(io.res, observer?.hashResponse === true);
   }
 
   start(req: UpstreamRequest): void {
@@ -283,7 +284,7 @@ class StreamRelay implements UpstreamSink {
     const parsed = parseObject(body.toString('utf8'));
     if (parsed) await this.observer?.onJson?.(parsed);
     if (!this.committed) {
-      await this.observer?.onFinish?.({ status, responseSha256: sha256(body), responseBytes: body.length, streamed: false, completed: true });
+      await this.observer?.onFinish?.({ status, responseSha256: this.observer.hashResponse ? sha256(body) : null, responseBytes: body.length, streamed: false, completed: true });
       io.send(status, this.contentType || 'application/json', body);
       this.done();
       return;
@@ -326,7 +327,7 @@ class StreamRelay implements UpstreamSink {
       this.resolve();
       return;
     }
-    const outcome: RelayOutcome = { status: this.status, responseSha256: this.writer.hash.digest('hex'), responseBytes: this.writer.bytes, streamed: true, completed };
+    const outcome: RelayOutcome = { status: this.status, responseSha256: this.writer.hash?.digest('hex') ?? null, responseBytes: this.writer.bytes, streamed: true, completed };
     try {
       if (this.status >= 200 && this.status < 300) await this.observer?.onFinish?.(outcome);
     } finally {

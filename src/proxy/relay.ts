@@ -12,7 +12,8 @@ import { relayStream } from './relay-stream.ts';
 /** What the relay learned from the upstream answer. */
 export interface RelayOutcome {
   readonly status: number;
-  readonly responseSha256: string;
+  /** sha256 hex of every response byte sent; null when the observer did not ask (hashResponse) */
+  readonly responseSha256: string | null;
   /** bytes of the response body sent to the client */
   readonly responseBytes: number;
   readonly streamed: boolean;
@@ -22,6 +23,8 @@ export interface RelayOutcome {
 
 /** Sees parsed copies of what upstream sent, before the bytes carrying them are sent on. */
 export interface Observer {
+  /** the sha256 of the response bytes is wanted (RelayOutcome.responseSha256); otherwise nothing is hashed */
+  readonly hashResponse?: boolean;
   /** a 2xx JSON body */
   onJson?(body: Record<string, unknown>): Promise<void> | void;
   /** one SSE event's parsed `data` (non-JSON data is skipped) */

@@ -13,8 +13,14 @@ import { translateUpstreamError } from './errors.ts';
 
 /** Request headers a client may send upstream; cookies, authorization and x-forwarded-* never go. */
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'idempotency-key'] as const;
-/** Upstream response headers passed back to the client. */
-export const PASSED_BACK_RESPONSE_HEADERS = /^(x-ratelimit-[a-z-]+|retry-after|retry-after-ms|openai-processing-ms|openai-version)$/;
+/** Upstream response headers passed back to the client: these, and every `x-ratelimit-*`. */
+const PASSED_BACK = new Set(['retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version']);
+const RATE_LIMIT_HEADER = /^x-ratelimit-[a-z-]+$/;
+
+/** Whether an upstream response header (lower-case, as undici gives them) goes back to the client. */
+export function passedBack(name: string): boolean {
+  return PASSED_BACK.has(name) || (name.startsWith('x-ratelimit-') && RATE_LIMIT_HEADER.test(name));
+}
 /** The most an answer gathered whole (JSON, errors) may hold. */
 export const MAX_GATHERED_BYTES = 64 * 1024 * 1024;
 

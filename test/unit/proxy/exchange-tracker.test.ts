@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { createLogger } from '../../../src/log.ts';
 import { hasUsageObject, trackExchange } from '../../../src/proxy/exchange-tracker.ts';
-import type { CompletedExchange, ExchangeEvents } from '../../../src/proxy/exchange-events.ts';
+import { createExchangeEvents, type CompletedExchange, type ExchangeEvents } from '../../../src/proxy/exchange-events.ts';
 import type { Ownership } from '../../../src/conversations/ownership.ts';
 
 /** Feeds raw SSE data through an observer the way the relay does: parsed only when wanted. */
@@ -10,7 +12,7 @@ function tracker(kind: CompletedExchange['kind'], recordOwnership = false) {
   const ownership = { record: async (_k: string, id: string) => { recorded.push(id); } } as unknown as Ownership;
   const events = { emit: async (e: CompletedExchange) => { emitted.push(e); } } as unknown as ExchangeEvents;
   const observer = trackExchange({
-    kind, principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestSha256: 'r', requestBytes: 10,
+    kind, principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestBody: Buffer.from('r'), requestBytes: 10,
     conversationId: null, recordOwnership, ownership, events,
   });
   let parsed = 0;
@@ -85,6 +87,37 @@ describe('hasUsageObject', () => {
   it('reads bytes the same way as text', () => {
     for (const raw of ['data: {"usage":{"a":1}}\n\n', 'data: {"usage" :\n{}}', 'data: {"usage":null}\n\n', 'data: {"c":"é \\"usage\\": {"}']) {
       expect(hasUsageObject(Buffer.from(raw)), raw).to.equal(hasUsageObject(raw));
+    }
+  });
+});
+
+describe('exchange hashes', () => {
+  const logger = createLogger('silent');
+  const exchange = (events: ExchangeEvents) => trackExchange({
+    kind: 'chat.completion', principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestBody: Buffer.from('{"a":1}'), requestBytes: 7,
+    conversationId: null, recordOwnership: false, ownership: {} as Ownership, events,
+  });
+
+  it('are wanted only while a subscriber that signs is subscribed', () => {
+    const events = createExchangeEvents(logger);
+    events.subscribe(() => {});
+    expect(events.wantsHashes).to.equal(false);
+    const off = events.subscribe(() => {}, { hashes: true });
+    expect(events.wantsHashes).to.equal(true);
+    off();
+    expect(events.wantsHashes).to.equal(false);
+  });
+
+  it('are computed for a signing subscriber and left out otherwise', async () => {
+    for (const hashes of [true, false]) {
+      const events = createExchangeEvents(logger);
+      const seen: CompletedExchange[] = [];
+      events.subscribe((e) => { seen.push(e); }, { hashes });
+      const observer = exchange(events);
+      expect(observer.hashResponse).to.equal(hashes);
+      await observer.onFinish!({ status: 200, responseSha256: hashes ? 'h' : null, responseBytes: 3, streamed: false, completed: true });
+      expect(seen[0]!.requestSha256).to.equal(hashes ? createHash('sha256').update('{"a":1}').digest('hex') : null);
+      expect(seen[0]!.responseSha256).to.equal(hashes ? 'h' : null);
     }
   });
 });
