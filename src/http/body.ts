@@ -1,12 +1,12 @@
-// JSON request bodies, read as bytes. The exact bytes are kept (ctx.state.rawBody) because the
-// proxy forwards them unchanged and the signer hashes them as received; the parsed copy
-// (ctx.state.json) is only read. koa-body was dropped for this: it exposes the raw body only
-// as a decoded string, which cannot promise byte-for-byte forwarding.
+// JSON request bodies, read as bytes (read-body.ts). The exact bytes are kept (ctx.state.rawBody)
+// because the proxy forwards them unchanged and the signer hashes them as received; the parsed
+// copy (ctx.state.json) is only read. koa-body was dropped for this: it exposes the raw body
+// only as a decoded string, which cannot promise byte-for-byte forwarding.
 import type { IncomingMessage } from 'node:http';
-import getRawBody from 'raw-body';
 import { AppError } from '../errors.ts';
 import type { AppMiddleware } from './context.ts';
 import type { HeaderSource } from './request-io.ts';
+import { readBody } from './read-body.ts';
 
 export interface JsonBodyOptions {
   readonly limitBytes: number;
@@ -38,10 +38,9 @@ export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, 
   }
   let raw: Buffer;
   try {
-    raw = await getRawBody(req, { limit: options.limitBytes, length: length || undefined });
+    raw = await readBody(req, options.limitBytes, length === '' ? null : Number(length));
   } catch (e) {
-    const status = (e as { status?: number }).status;
-    if (status === 413) throw new AppError('payload_too_large', `The request body exceeds ${options.limitBytes} bytes.`);
+    if ((e as { status?: number }).status === 413) throw new AppError('payload_too_large', `The request body exceeds ${options.limitBytes} bytes.`);
     throw new AppError('invalid_json', 'The request body could not be read.', { cause: e });
   }
   let parsed: unknown;

@@ -8,8 +8,13 @@ const HTML_CSP = [
 ].join('; ');
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
-/** Sets the security headers of an API response (HSTS on https, nosniff, frame denial, referrer and permissions policies, CSP). */
-export type SecurityHeaders = (res: ServerResponse) => void;
+/** The security headers of an API response (HSTS on https, nosniff, frame denial, referrer and permissions policies, CSP). */
+export interface SecurityHeaders {
+  /** name, value, name, value, … (lower-case names): what Node's writeHead takes */
+  readonly flat: readonly string[];
+  /** sets them on a response */
+  apply(res: ServerResponse): void;
+}
 
 /** The security headers for a server reached over https or not. */
 export function apiSecurityHeaders(options: { https: boolean }): SecurityHeaders {
@@ -22,16 +27,19 @@ export function apiSecurityHeaders(options: { https: boolean }): SecurityHeaders
     ['cross-origin-opener-policy', 'same-origin'],
     ['content-security-policy', API_CSP],
   ];
-  return (res) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
+  return {
+    flat: headers.flat(),
+    apply(res) {
+      for (const [name, value] of headers) res.setHeader(name, value);
+    },
   };
 }
 
 /** Sets the security headers on every response, switching to the HTML CSP for pages. */
-export function securityHeaders(apply: SecurityHeaders): AppMiddleware {
+export function securityHeaders(headers: SecurityHeaders): AppMiddleware {
   return async (ctx, next) => {
     // Set before the route runs: streamed responses write their head themselves.
-    apply(ctx.res);
+    headers.apply(ctx.res);
     try {
       await next();
     } finally {

@@ -1,6 +1,7 @@
 // The JSON body middleware and the error renderer together, on a minimal Koa app built from
 // the same pieces createApp uses.
 import { expect } from 'chai';
+import net from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { jsonBody } from '../../../src/http/body.ts';
@@ -65,6 +66,33 @@ describe('JSON bodies', () => {
     const res = await post('/echo', JSON.stringify({ a: 'x'.repeat(2000) }));
     expect(res.status).to.equal(413);
     expect((await res.json()).error.code).to.equal('payload_too_large');
+  });
+
+  it('answers a chunked body that grows past the limit with 413, before reading the rest', async () => {
+    const before = seen.length;
+    const big = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(`{"a":"${'x'.repeat(800)}`));
+        c.enqueue(new TextEncoder().encode(`${'y'.repeat(800)}"}`));
+        c.close();
+      },
+    });
+    const res = await fetch(`${url}/echo`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect(res.status).to.equal(413);
+    expect((await res.json()).error.code).to.equal('payload_too_large');
+    expect(seen.length, 'the route never ran').to.equal(before);
+  });
+
+  it('survives a client that declares more than it sends and leaves, and the route never runs', async () => {
+    const before = seen.length;
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a":');
+    await new Promise((r) => setImmediate(r));
+    socket.destroy();
+    const res = await post('/echo', '{"b":2}');
+    expect(res.status, 'the server still answers').to.equal(200);
+    expect(seen.slice(before).map((b) => b.toString('utf8'))).to.deep.equal(['{"b":2}']);
   });
 
   it('answers a missing body with 400', async () => {
