@@ -174,7 +174,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const attestation = await createAttestation({ config, logger, clock: services.clock, upstream: services.upstream });
     services.onClose(() => attestation.close());
     if (attestation.keys) {
-      services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs }), { hashes: true });
+      services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs, logger }), { hashes: true });
     }
 
     // The frame every response gets, through Koa or as a direct route: the same instances.

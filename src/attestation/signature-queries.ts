@@ -9,15 +9,36 @@ export interface SignatureRow {
   ed25519_signature: string | null;
 }
 
-/** Records (or replaces, for the same owner) the text to sign for one object. */
-export async function upsertSignedText(db: Queryable, s: { objectId: string; userId: string; text: string; now: Date; expiresAt: Date }): Promise<void> {
-  await query(db,
-    `insert into response_signatures (object_id, user_id, text, created_at, expires_at)
-     values ($1, $2, $3, $4, $5)
-     on conflict (object_id) do update set text = excluded.text, ecdsa_signature = null, ed25519_signature = null,
-       created_at = excluded.created_at, expires_at = excluded.expires_at
-     where response_signatures.user_id = excluded.user_id`,
-    [s.objectId, s.userId, s.text, s.now, s.expiresAt]);
+/** One object's text to sign, with its owner and lifetime. */
+export interface SignedText { objectId: string; userId: string; text: string; now: Date; expiresAt: Date }
+
+const UPSERT_SIGNED_TEXTS = `insert into response_signatures (object_id, user_id, text, created_at, expires_at)
+  select * from unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+  on conflict (object_id) do update set text = excluded.text, ecdsa_signature = null, ed25519_signature = null,
+    created_at = excluded.created_at, expires_at = excluded.expires_at
+  where response_signatures.user_id = excluded.user_id`;
+
+/**
+ * Records (or replaces, for the same owner) the texts to sign of several objects in one
+ * statement. An object named twice (only a misbehaving upstream repeats an id) takes a statement
+ * per repeat, in order, as if each had been written alone: one statement cannot update a row twice.
+ */
+export async function upsertSignedTexts(db: Queryable, rows: readonly SignedText[]): Promise<void> {
+  const seen = new Set<string>();
+  const first: SignedText[] = [];
+  const repeats: SignedText[] = [];
+  for (const r of rows) {
+    if (seen.has(r.objectId)) repeats.push(r);
+    else {
+      seen.add(r.objectId);
+      first.push(r);
+    }
+  }
+  const many = (batch: readonly SignedText[]) => query(db, UPSERT_SIGNED_TEXTS, [
+    batch.map((r) => r.objectId), batch.map((r) => r.userId), batch.map((r) => r.text), batch.map((r) => r.now), batch.map((r) => r.expiresAt),
+  ]);
+  await many(first);
+  for (const r of repeats) await many([r]);
 }
 
 /** Keeps a signature made on request, for the same text only. */

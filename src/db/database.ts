@@ -14,6 +14,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Connections to the embedded database: one (see openDatabase). */
+export const EMBEDDED_POOL_MAX = 1;
+
 /** Opens the configured database; with `migrate`, brings the schema up to date first. */
 export async function openDatabase(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
@@ -28,7 +31,13 @@ export async function openDatabase(config: Config, logger: Logger, options: { mi
       const ran = await runMigrations(url, 'up', logger, { embedded: embedded !== null });
       if (ran.length > 0) logger.info({ event: 'db.migrated', migrations: ran });
     }
-    const pool = createPool(url, { max: embedded ? Math.min(config.database.poolMax, 8) : config.database.poolMax, logger });
+    // The embedded database is one PGlite session behind a multiplexer: several connections'
+    // statements interleave on it, and with one connection in a transaction while another ran
+    // a statement, results reached the wrong caller (limits checks failed with malformed rows,
+    // requests hung; 40 concurrent completions with response signing on were enough). PGlite
+    // runs one statement at a time anyway, so one connection costs nothing and keeps each
+    // transaction whole. (No code here holds a transaction while waiting for another connection.)
+    const pool = createPool(url, { max: embedded ? EMBEDDED_POOL_MAX : config.database.poolMax, logger });
     const e = embedded;
     return {
       pool,

@@ -17,7 +17,7 @@ import { AppError } from '../errors.ts';
 import type { RequestMeter } from '../http/context.ts';
 import type { Principal } from '../auth/api-keys.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
-import { createCoalescer } from './coalescer.ts';
+import { createCoalescer } from '../db/coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';
 import { rateLimitHeaders, retryAfter } from './headers.ts';
 import { LIMIT_FIELDS } from './limit-values.ts';

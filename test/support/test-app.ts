@@ -4,6 +4,7 @@ import pg from 'pg';
 import { loadConfig, type Env } from '../../src/config.ts';
 import { createApp, type CloisterApp, type AppOverrides } from '../../src/app.ts';
 import { listen, type RunningServer } from '../../src/http/server.ts';
+import { EMBEDDED_POOL_MAX } from '../../src/db/database.ts';
 import { testDatabase } from './test-database.ts';
 import { manualClock, type ManualClock } from './clock.ts';
 import { captureLogs, type LogCapture } from './log-capture.ts';
@@ -37,7 +38,7 @@ export async function startTestApp(env: Env = {}, overrides: AppOverrides & { cl
     ATTESTATION_MODE: 'off',
     ...env,
   });
-  const pool = new pg.Pool({ connectionString: db.url, max: db.kind === 'embedded' ? 4 : 10 });
+  const pool = new pg.Pool({ connectionString: db.url, max: db.kind === 'embedded' ? EMBEDDED_POOL_MAX : 10 });
   const app = await createApp(config, {
     clock,
     logDestination: logs.stream,

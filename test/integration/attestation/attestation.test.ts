@@ -15,6 +15,7 @@ import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstrea
 import { startFakeDstack } from '../../support/fake-dstack.ts';
 import { verifyReport } from '../../../src/verify/verify-report.ts';
 import { verifyTextSignature } from '../../../src/verify/response-signature.ts';
+import { upsertSignedTexts } from '../../../src/attestation/signature-queries.ts';
 import { parseQuote } from '../../../src/tdx/quote-parse.ts';
 import { hexToBytes, bytesToHex } from '../../../src/tdx/bytes.ts';
 import { startSimulator } from '../../../src/attestation/simulator.ts';
@@ -197,6 +198,39 @@ describe('attestation', () => {
     const unknown = await t.request('/v1/signature/chatcmpl_unknown', { key: bob.key });
     expect({ ...(await foreign.json()).error, message: '' }).to.deep.equal({ ...(await unknown.json()).error, message: '' });
     expect((await t.request(`/v1/signature/${id}`)).status, 'unauthenticated').to.equal(401);
+  });
+
+  it('writes the texts of replies finishing together in shared batches, each reply with its own row before its last byte', async () => {
+    const alice = await t.userWithKey();
+    const bodies = Array.from({ length: 40 }, (_, i) => JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: `batch ${i}` }] }));
+    const replies = await Promise.all(bodies.map(async (body) => {
+      const res = await t.request('/v1/chat/completions', { key: alice.key, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const id = (JSON.parse(new TextDecoder().decode(bytes)) as { id: string }).id;
+      // Asked for at once: the row committed before the reply's last byte went out.
+      const sigRes = await t.request(`/v1/signature/${id}?signing_algo=ed25519`, { key: alice.key });
+      expect(sigRes.status, id).to.equal(200);
+      const sig = await sigRes.json();
+      return { body, bytes, id, sig };
+    }));
+    for (const r of replies) {
+      expect(r.sig.text, r.id).to.equal(`${sha(r.body)}:${sha(r.bytes)}`);
+      expect(verifyTextSignature(r.sig.text, r.sig.signature, r.sig.signing_address, 'ed25519')).to.equal(true);
+    }
+  });
+
+  it('a repeated object id in one batch is written as if alone: the owner\'s later text wins, another user\'s is ignored', async () => {
+    const alice = await t.userWithKey();
+    const bob = await t.userWithKey();
+    const now = new Date();
+    const row = (objectId: string, userId: string, text: string) => ({ objectId, userId, text, now, expiresAt: new Date(now.getTime() + 60_000) });
+    const { admin } = testDatabase();
+    await upsertSignedTexts(admin, [row('obj_rep_1', alice.userId, 'a1'), row('obj_rep_2', alice.userId, 'a2'), row('obj_rep_1', alice.userId, 'a3'), row('obj_rep_2', bob.userId, 'b4')]);
+    const rows = (await admin.query(`select object_id, user_id, text from response_signatures where object_id like 'obj_rep_%' order by object_id`)).rows;
+    expect(rows).to.deep.equal([
+      { object_id: 'obj_rep_1', user_id: alice.userId, text: 'a3' },
+      { object_id: 'obj_rep_2', user_id: alice.userId, text: 'a2' },
+    ]);
   });
 
   it('a modified response byte no longer verifies (the verifier names signature.response)', async () => {

@@ -1,7 +1,7 @@
 // The group commit in front of the limit checks: who goes in which batch, who gets which answer,
 // and what a failed batch does. Batches are released by hand, so nothing here depends on timing.
 import { expect } from 'chai';
-import { createCoalescer } from '../../../src/limits/coalescer.ts';
+import { createCoalescer } from '../../../src/db/coalescer.ts';
 
 /** A runBatch whose batches stay open until the test settles them. */
 function manualBatches() {
