@@ -77,45 +77,87 @@ function isoTimeOncePerMillisecond(): () => string {
 /** A destination pino can flush (pino.destination's SonicBoom is one). */
 type Flushable = DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
 
+/** How long a line may wait to be written, and how many bytes may wait. */
+export interface LineBatching {
+  readonly maxDelayMs: number;
+  readonly maxBytes: number;
+  /** runs `fn` once after `ms` (tests pass their own) */
+  readonly timer: (fn: () => void, ms: number) => void;
+}
+
+const LINE_BATCHING: LineBatching = {
+  maxDelayMs: 20,
+  maxBytes: 64 * 1024,
+  // Unref'd: a pending batch never keeps the process alive; the exit hook below writes it.
+  timer: (fn, ms) => { setTimeout(fn, ms).unref(); },
+};
+
 /**
- * Hands the lines written during one turn of the event loop to `inner` as one string. A busy
- * server completes several requests per turn, and each access-log line written on its own cost
- * SonicBoom a measurement of its whole pending buffer and, in async mode, a thread-pool round
- * trip for the write. No line waits longer than the turn; at exit (or flush) it is handed over at once.
+ * Hands the lines written within `maxDelayMs` (or until `maxBytes` wait) to `inner` as one
+ * string: a busy server writes a few thousand access-log lines a second, and a write each (or
+ * one per turn of the event loop) was a visible share of a request's cost. `inner` should write
+ * synchronously (the process logger's does: one write(2) per batch, no thread-pool hop, and
+ * nothing in flight that an exit could lose). At exit (or flush) pending lines are handed over
+ * at once; a crash that skips the exit hook (SIGKILL) loses at most `maxDelayMs` of lines.
  */
-export function batchedLines(inner: Flushable): Flushable & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
-  let pending: string[] = [];
-  let scheduled = false;
-  const drain = () => {
-    scheduled = false;
-    if (pending.length === 0) return;
-    const lines = pending.length === 1 ? pending[0]! : pending.join('');
-    pending = [];
-    inner.write(lines);
-  };
-  const batcher = {
-    write(line: string) {
-      pending.push(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(drain);
-      }
-    },
-    flush(cb?: (err?: Error) => void) {
-      drain();
-      if (inner.flush) inner.flush(cb);
-      else cb?.();
-    },
-    flushSync() {
-      drain();
-      inner.flushSync?.();
-    },
-  };
+export function batchedLines(inner: Flushable, batching: Partial<LineBatching> = {}): Flushable & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
+  const batcher = new LineBatcher(inner, { ...LINE_BATCHING, ...batching });
   onExit(batcher, (b) => b.flushSync());
   return batcher;
 }
 
-/** Creates the process logger writing JSON lines to `destination` (stdout by default, a turn's lines at a time). */
+class LineBatcher {
+  private pending: string[] = [];
+  private bytes = 0;
+  private scheduled = false;
+  private readonly inner: Flushable;
+  private readonly batching: LineBatching;
+  constructor(inner: Flushable, batching: LineBatching) {
+    this.inner = inner;
+    this.batching = batching;
+  }
+
+  write(line: string): void {
+    this.pending.push(line);
+    this.bytes += line.length;
+    if (this.bytes >= this.batching.maxBytes) this.drain();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      // The callback holds this batcher: the exit hook keeps only a weak reference, and a
+      // logger dropped with lines pending must still be reachable when the process exits.
+      this.batching.timer(() => {
+        this.scheduled = false;
+        this.drain();
+      }, this.batching.maxDelayMs);
+    }
+  }
+
+  flush(cb?: (err?: Error) => void): void {
+    this.drain();
+    if (this.inner.flush) this.inner.flush(cb);
+    else cb?.();
+  }
+
+  flushSync(): void {
+    this.drain();
+    this.inner.flushSync?.();
+  }
+
+  private drain(): void {
+    if (this.pending.length === 0) return;
+    const lines = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.bytes = 0;
+    this.inner.write(lines);
+  }
+}
+
+/**
+ * Creates the process logger writing JSON lines to `destination`: by default stdout, in batches
+ * (batchedLines) written synchronously. An asynchronous SonicBoom under the batcher lost the
+ * last batch at exit: handed over as the process exited, it became a write in flight, which
+ * SonicBoom's flushSync does not repeat.
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -124,7 +166,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: isoTimeOncePerMillisecond(),
       formatters: { level: (label) => ({ level: label }), log: redactCredentials },
     },
-    destination ?? batchedLines(pino.destination({ dest: 1, sync: false })),
+    destination ?? batchedLines(pino.destination({ dest: 1, sync: true })),
   );
 }
 

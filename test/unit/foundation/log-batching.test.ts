@@ -15,23 +15,47 @@ function recorder() {
     flushSync() { flushedSync++; },
   };
 }
-const turn = () => new Promise((r) => setImmediate(r));
+/** A timer the test fires by hand: what batchedLines scheduled, and when. */
+function manualTimer() {
+  const due: Array<{ fn: () => void; ms: number }> = [];
+  return {
+    due,
+    timer: (fn: () => void, ms: number) => { due.push({ fn, ms }); },
+    fire() { for (const t of due.splice(0)) t.fn(); },
+  };
+}
 
 describe('log line batching', () => {
-  it('hands the lines of one event-loop turn over as one write, in order, and the next turn\'s as the next', async () => {
+  it('hands the lines written before its timer fires over as one write, in order, and later ones as the next', () => {
     const inner = recorder();
-    const out = batchedLines(inner);
+    const clock = manualTimer();
+    const out = batchedLines(inner, { maxDelayMs: 20, timer: clock.timer });
     out.write('a\n');
     out.write('b\n');
     out.write('c\n');
-    expect(inner.writes, 'nothing before the turn ends').to.deep.equal([]);
-    await turn();
+    expect(inner.writes, 'nothing before the timer fires').to.deep.equal([]);
+    expect(clock.due.map((t) => t.ms), 'one timer for the batch, of maxDelayMs').to.deep.equal([20]);
+    clock.fire();
     expect(inner.writes).to.deep.equal(['a\nb\nc\n']);
     out.write('d\n');
-    await turn();
+    expect(clock.due).to.have.length(1);
+    clock.fire();
     expect(inner.writes).to.deep.equal(['a\nb\nc\n', 'd\n']);
-    await turn();
-    expect(inner.writes, 'an idle turn writes nothing').to.have.length(2);
+    clock.fire();
+    expect(inner.writes, 'no line, no timer, no write').to.have.length(2);
+  });
+
+  it('writes at once when maxBytes are waiting, without waiting for the timer', () => {
+    const inner = recorder();
+    const clock = manualTimer();
+    const out = batchedLines(inner, { maxBytes: 10, timer: clock.timer });
+    out.write('12345\n');
+    expect(inner.writes).to.deep.equal([]);
+    out.write('67890\n');
+    expect(inner.writes, '12 bytes waiting ≥ 10').to.deep.equal(['12345\n67890\n']);
+    out.write('x\n');
+    clock.fire();
+    expect(inner.writes).to.deep.equal(['12345\n67890\n', 'x\n']);
   });
 
   it('flush and flushSync hand pending lines over at once and flush the destination', () => {
@@ -47,11 +71,12 @@ describe('log line batching', () => {
     expect(inner.flushedSync()).to.equal(1);
   });
 
-  it('keeps every line pino writes (with a real logger)', async () => {
+  it('keeps every line pino writes (with a real logger)', () => {
     const inner = recorder();
-    const logger = createLogger('info', batchedLines(inner));
+    const clock = manualTimer();
+    const logger = createLogger('info', batchedLines(inner, { timer: clock.timer }));
     for (let i = 0; i < 5; i++) logger.info({ event: 'request', n: i });
-    await turn();
+    clock.fire();
     expect(inner.writes).to.have.length(1);
     expect(inner.writes[0]!.trimEnd().split('\n').map((l) => (JSON.parse(l) as { n: number }).n)).to.deep.equal([0, 1, 2, 3, 4]);
   });
@@ -62,5 +87,15 @@ describe('log line batching', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(r.status).to.equal(3);
     expect(r.stdout).to.contain('"event":"last-words"');
+  });
+
+  it('writes the pending lines of a logger nobody holds any more when the process exits', () => {
+    const log = fileURLToPath(new URL('../../../src/log.ts', import.meta.url));
+    // The exit hook holds the batcher weakly; after a collection only the pending batch's timer
+    // can keep it reachable (the shape of `serve` returning after its last line).
+    const script = `const { createLogger } = await import(${JSON.stringify(log)}); (() => { createLogger('info').info({ event: 'orphaned' }); })(); setImmediate(() => { globalThis.gc(); });`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.contain('"event":"orphaned"');
   });
 });
