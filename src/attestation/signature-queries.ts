@@ -12,14 +12,20 @@ export interface SignatureRow {
 /** One object's text to sign, with its owner and lifetime. */
 export interface SignedText { objectId: string; userId: string; text: string; now: Date; expiresAt: Date }
 
-const UPSERT_SIGNED_TEXTS = `insert into response_signatures (object_id, user_id, text, created_at, expires_at)
-  select * from unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+// One statement, one round trip: replies wait for their rows, and under load every round trip
+// waits for a turn of the busy event loop (begin, set, insert and commit as four took ~10 ms a
+// batch at 64 connections; the insert alone ~1 ms). The commit does not wait for a WAL flush
+// (set_config(…, true) is SET LOCAL for this statement's own transaction): a Postgres crash may
+// lose the last instants' rows, which expire anyway; readers see a row as soon as it commits.
+const UPSERT_SIGNED_TEXTS = `with async_commit as (select set_config('synchronous_commit', 'off', true))
+  insert into response_signatures (object_id, user_id, text, created_at, expires_at)
+  select r.* from unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[]) as r, async_commit
   on conflict (object_id) do update set text = excluded.text, ecdsa_signature = null, ed25519_signature = null,
     created_at = excluded.created_at, expires_at = excluded.expires_at
   where response_signatures.user_id = excluded.user_id`;
 
 /**
- * Records (or replaces, for the same owner) the texts to sign of several objects in one
+ * Records (or replaces, for the same owner) the texts to sign of several objects, in one
  * statement. An object named twice (only a misbehaving upstream repeats an id) takes a statement
  * per repeat, in order, as if each had been written alone: one statement cannot update a row twice.
  */
