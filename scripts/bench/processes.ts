@@ -77,11 +77,13 @@ export interface CloisterOptions {
   /** a command the server runs under (valgrind) */
   readonly wrap?: string[];
   readonly startTimeoutMs?: number;
+  /** the `cloister` executable to run (another checkout's, to compare two versions) */
+  readonly bin?: string;
 }
 
 /** Starts `cloister serve` (on the proxies' CPU) with its own database and users with a key each. */
 export async function startCloister(upstream: string, label: string, options: CloisterOptions): Promise<Cloister> {
-  const { users, env: extraEnv = {}, wrap = [], startTimeoutMs = 60_000 } = options;
+  const { users, env: extraEnv = {}, wrap = [], startTimeoutMs = 60_000, bin = BIN } = options;
   const dataDir = mkdtempSync(join(tmpdir(), 'cloister-bench-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, OPENAI_BASE_URL: `${upstream}/v1`, LOG_LEVEL: 'warn',
@@ -105,7 +107,7 @@ export async function startCloister(upstream: string, label: string, options: Cl
   // would take CPU from the load generator during the runs.
   const logPath = join(dataDir, 'cloister.log');
   const logFd = openSync(logPath, 'a');
-  const [cmd, ...argv] = onCpu('proxy', [...wrap, process.execPath, ...nodeArgs, BIN, 'serve']);
+  const [cmd, ...argv] = onCpu('proxy', [...wrap, process.execPath, ...nodeArgs, bin, 'serve']);
   const child = spawn(cmd!, argv, { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', logFd, 'inherit'] });
   closeSync(logFd);
   let exited = false;

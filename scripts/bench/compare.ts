@@ -1,0 +1,58 @@
+// Compares this checkout's Cloister with another checkout's on the bench's throughput run:
+//   npm run bench:compare -- /path/to/other/checkout
+// Both servers run side by side (same upstream, same machine, one CPU), with the bare proxy
+// as the yardstick, in interleaved one-second turns; each round reports both against bare and
+// the other's CPU per request against this one's. Made for judging one change: on a noisy
+// two-core VM the whole bench moves by more than most changes do, while a paired run keeps
+// both sides under the same noise. Compare a checkout with itself first: the two sides are
+// not perfectly symmetric (the second of two identical servers measured ~3% cheaper here), so
+// a difference smaller than that is no difference. The other checkout needs its own
+// node_modules (a symlink to this one's will do). BENCH_SLICES turns per round (default 10),
+// BENCH_ROUNDS rounds (default 3); real Postgres when TEST_DATABASE_URL is set.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pinLoadGenerator, startCloister, startHelper, startUpstream } from './processes.ts';
+import { BODY, interleavedThroughput, median, round, spread, show, type ThroughputTarget } from './measure.ts';
+
+const other = process.argv[2];
+if (!other || !existsSync(resolve(other, 'bin/cloister.js'))) {
+  console.error('usage: npm run bench:compare -- <path to another Cloister checkout>');
+  process.exit(2);
+}
+const SLICES = Math.max(1, Number(process.env.BENCH_SLICES ?? 10));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+pinLoadGenerator();
+const upstream = await startUpstream(1);
+const bare = await startHelper('./bare-proxy.ts', [upstream.url], 'proxy');
+const here = await startCloister(upstream.url, 'here', { users: 1 });
+const there = await startCloister(upstream.url, 'other', { users: 1, bin: resolve(other, 'bin/cloister.js') });
+try {
+  const targets: ThroughputTarget[] = [
+    { name: 'bare', url: bare.url, headers: {}, pid: bare.child.pid! },
+    { name: 'here', url: here.url, headers: { authorization: `Bearer ${here.key}` }, pid: here.child.pid! },
+    { name: 'other', url: there.url, headers: { authorization: `Bearer ${there.key}` }, pid: there.child.pid! },
+  ];
+  await interleavedThroughput(targets, upstream.child.pid!, BODY, 1, 2); // warm-up
+  const rows: Array<Record<string, number>> = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    process.stderr.write(`compare: round ${r}/${ROUNDS} (${SLICES} turns of 1 s each)\n`);
+    const t = await interleavedThroughput(targets, upstream.child.pid!, BODY, SLICES, 1);
+    rows.push({
+      'bare req/s': Math.round(t.bare!.rps),
+      'here ÷ bare': round(t.here!.rps / t.bare!.rps),
+      'other ÷ bare': round(t.other!.rps / t.bare!.rps),
+      'here CPU µs/req': t.here!.proxy_cpu_us_per_request,
+      'other CPU µs/req': t.other!.proxy_cpu_us_per_request,
+      'other CPU ÷ here': round(t.other!.proxy_cpu_us_per_request / t.here!.proxy_cpu_us_per_request),
+    });
+  }
+  console.table(rows);
+  const col = (k: string) => rows.map((x) => x[k]!);
+  console.log(`median of ${ROUNDS} rounds: here ${show(spread(col('here ÷ bare')))} × bare, other ${show(spread(col('other ÷ bare')))} × bare; other's CPU per request ${median(col('other CPU ÷ here'))} × here's`);
+} finally {
+  await here.stop();
+  await there.stop();
+  bare.child.disconnect();
+  upstream.stop();
+}
