@@ -100,13 +100,13 @@ const LINE_BATCHING: LineBatching = {
  * nothing in flight that an exit could lose). At exit (or flush) pending lines are handed over
  * at once; a crash that skips the exit hook (SIGKILL) loses at most `maxDelayMs` of lines.
  */
-export function batchedLines(inner: Flushable, batching: Partial<LineBatching> = {}): Flushable & { flush(cb?: (err?: Error) => void): void; flushSync(): void } {
+export function batchedLines(inner: Flushable, batching: Partial<LineBatching> = {}): LineBatcher {
   const batcher = new LineBatcher(inner, { ...LINE_BATCHING, ...batching });
   onExit(batcher, (b) => b.flushSync());
   return batcher;
 }
 
-class LineBatcher {
+class LineBatcher implements Flushable {
   private pending: string[] = [];
   private bytes = 0;
   private scheduled = false;

@@ -21,8 +21,9 @@ export function createResponseSigner(deps: { db: pg.Pool; clock: Clock; ttlMs: n
   let written = 0;
   // Group commit: rows that arrive while a batch is being written go together in the next one,
   // so under load a reply waits for its share of one statement instead of a transaction of its
-  // own (four round trips each, which at 64 connections made Postgres the bottleneck). The
-  // statement does not wait for a WAL flush (signature-queries.ts), which cost ~2 ms a reply.
+  // own. The statement does not wait for a WAL flush (signature-queries.ts), which cost ~2 ms a
+  // reply. (Replies repeating one object id serialise on its row: only a misbehaving upstream
+  // does that.)
   const rows = createCoalescer<SignedText, void>(async (batch) => {
     await upsertSignedTexts(deps.db, batch);
     const before = written;

@@ -12,11 +12,10 @@ export interface SignatureRow {
 /** One object's text to sign, with its owner and lifetime. */
 export interface SignedText { objectId: string; userId: string; text: string; now: Date; expiresAt: Date }
 
-// One statement, one round trip: replies wait for their rows, and under load every round trip
-// waits for a turn of the busy event loop (begin, set, insert and commit as four took ~10 ms a
-// batch at 64 connections; the insert alone ~1 ms). The commit does not wait for a WAL flush
-// (set_config(…, true) is SET LOCAL for this statement's own transaction): a Postgres crash may
-// lose the last instants' rows, which expire anyway; readers see a row as soon as it commits.
+// One statement, one round trip (replies wait for their rows; begin, set, insert and commit were
+// four). The commit does not wait for a WAL flush (set_config(…, true) is SET LOCAL for this
+// statement's own transaction): a Postgres crash may lose the last instants' rows, which expire
+// anyway; readers see a row as soon as it commits.
 const UPSERT_SIGNED_TEXTS = `with async_commit as (select set_config('synchronous_commit', 'off', true))
   insert into response_signatures (object_id, user_id, text, created_at, expires_at)
   select r.* from unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[]) as r, async_commit
