@@ -152,22 +152,53 @@ class LineBatcher implements Flushable {
   }
 }
 
+/** The process logger's constant fields, on every line. */
+const BASE = { service: 'cloister' };
+
+/**
+ * Writes one info line of a fixed shape, its fields (after the ones every line has) given as
+ * the JSON members `"key":value,…`: the access log's, one per request. The same destination,
+ * prefix and level gate as the logger's own lines, without pino's general path (walking the
+ * object, the formatters, escaping), which was most of what an access-log line cost. The
+ * caller builds the members from an allow-list and encodes every string with JSON.stringify.
+ */
+export type InfoLine = (members: string) => void;
+
+/** The process logger and, writing through the same destination, the fixed-shape line writer. */
+export interface LogOutput {
+  readonly logger: Logger;
+  readonly infoLine: InfoLine;
+}
+
 /**
  * Creates the process logger writing JSON lines to `destination`: by default stdout, in batches
  * (batchedLines) written synchronously. An asynchronous SonicBoom under the batcher lost the
  * last batch at exit: handed over as the process exited, it became a write in flight, which
  * SonicBoom's flushSync does not repeat.
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
+export function createLogOutput(level: LogLevel, destination?: DestinationStream): LogOutput {
+  const out = destination ?? batchedLines(pino.destination({ dest: 1, sync: true }));
+  const time = isoTimeOncePerMillisecond();
+  const logger = pino(
     {
       level,
-      base: { service: 'cloister' },
-      timestamp: isoTimeOncePerMillisecond(),
+      base: BASE,
+      timestamp: time,
       formatters: { level: (label) => ({ level: label }), log: redactCredentials },
     },
-    destination ?? batchedLines(pino.destination({ dest: 1, sync: true })),
+    out,
   );
+  // What pino writes before a line's own fields, given the options above.
+  const base = JSON.stringify(BASE).slice(1, -1);
+  const infoLine: InfoLine = (members) => {
+    if (logger.isLevelEnabled('info')) out.write(`{"level":"info"${time()},${base},${members}}\n`);
+  };
+  return { logger, infoLine };
+}
+
+/** The process logger alone (see createLogOutput). */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return createLogOutput(level, destination).logger;
 }
 
 /**
