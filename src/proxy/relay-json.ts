@@ -10,7 +10,8 @@ import { contentTypeOf, isJsonType, parseObject, passBackHeaders, respondRefusal
 async function gather(res: RequestIo['res'], deps: RelayDeps, req: UpstreamRequest): Promise<UpstreamAnswer | null> {
   const { answer, call } = gatherAnswer((sink) => deps.upstream.open(req, sink));
   const onClose = () => { if (!res.writableFinished) call.abort(); };
-  res.once('close', onClose);
+  // 'close' comes once; `on` and the removal below spare once()'s wrapper on every request.
+  res.on('close', onClose);
   try {
     return await answer;
   } finally {

@@ -189,41 +189,65 @@ export function createUpstreamClient(upstream: Config['upstream']): UpstreamClie
   };
 }
 
+const NO_HEADERS: UpstreamHeaders = Object.freeze({});
+
+/**
+ * One answer being gathered whole: the sink the exchange writes to and the call its caller
+ * aborts, in one object (a class: a request allocates it and its promise, not a closure per
+ * callback).
+ */
+class Gathering implements UpstreamSink, UpstreamCall {
+  readonly answer: Promise<UpstreamAnswer | null>;
+  inner: UpstreamCall | null = null;
+  private settle!: (a: UpstreamAnswer | null) => void;
+  private reject!: (e: unknown) => void;
+  private status = 0;
+  private headers: UpstreamHeaders = NO_HEADERS;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor() {
+    this.answer = new Promise<UpstreamAnswer | null>((resolve, reject) => { this.settle = resolve; this.reject = reject; });
+  }
+
+  abort(): void { this.inner?.abort(); this.settle(null); }
+  pause(): void { this.inner?.pause(); }
+  resume(): void { this.inner?.resume(); }
+
+  onStart(status: number, headers: UpstreamHeaders): void {
+    this.status = status;
+    this.headers = headers;
+  }
+
+  onData(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > MAX_GATHERED_BYTES) {
+      this.inner?.abort();
+      this.reject(new AppError('upstream_error', 'upstream body too large'));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onEnd(): void {
+    const { chunks } = this;
+    this.settle({ status: this.status, headers: this.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size) });
+  }
+
+  onError(err: unknown): void {
+    this.reject(err);
+  }
+}
+
 /**
  * Gathers a whole answer (at most MAX_GATHERED_BYTES) from the exchange `start` opens. Aborting
  * the returned call settles the answer with null; a failure rejects it with the AppError.
  */
 export function gatherAnswer(start: (sink: UpstreamSink) => UpstreamCall): { answer: Promise<UpstreamAnswer | null>; call: UpstreamCall } {
-  let settle!: (a: UpstreamAnswer | null) => void;
-  let fail!: (e: unknown) => void;
-  const answer = new Promise<UpstreamAnswer | null>((resolve, reject) => { settle = resolve; fail = reject; });
-  let status = 0;
-  let headers: UpstreamHeaders = {};
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let inner: UpstreamCall | null = null;
-  const call: UpstreamCall = {
-    abort() { inner?.abort(); settle(null); },
-    pause() { inner?.pause(); },
-    resume() { inner?.resume(); },
-  };
+  const gathering = new Gathering();
   try {
-    inner = start({
-      onStart(s, h) { status = s; headers = h; },
-      onData(chunk) {
-        size += chunk.length;
-        if (size > MAX_GATHERED_BYTES) {
-          inner?.abort();
-          fail(new AppError('upstream_error', 'upstream body too large'));
-          return;
-        }
-        chunks.push(chunk);
-      },
-      onEnd() { settle({ status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }); },
-      onError: fail,
-    });
+    gathering.inner = start(gathering);
   } catch (e) {
-    fail(e);
+    gathering.onError(e);
   }
-  return { answer, call };
+  return { answer: gathering.answer, call: gathering };
 }
