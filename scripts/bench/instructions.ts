@@ -1,7 +1,7 @@
 // `npm run bench:instructions`: user-space instructions per short chat completion, counted by
 // callgrind, for the bare proxy, the floor (dispatch pass-through) and Cloister. On this kind of
 // shared VM the wall-clock benchmark moves by a factor of two within seconds; an instruction
-// count repeats to within a percent between runs of the same build, so it tells whether a
+// count repeats to within a percent or two between runs of the same build, so it tells whether a
 // change made a request cheaper. It counts neither the kernel (the same system calls for every
 // proxy, give or take) nor stalls (cache misses), so it complements `npm run bench`, it does not
 // replace it. Needs valgrind; takes a few minutes (everything runs ~50x slower under it).
