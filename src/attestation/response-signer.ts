@@ -7,8 +7,7 @@
 import type pg from 'pg';
 import { createCoalescer } from '../db/coalescer.ts';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
-import { describeError } from '../log.ts';
+import { describeError, type Logger } from '../log.ts';
 import type { ExchangeSubscriber } from '../proxy/exchange-events.ts';
 import { upsertSignedTexts, deleteExpiredSignatures, type SignedText } from './signature-queries.ts';
 
