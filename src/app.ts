@@ -13,6 +13,7 @@ import { loadOrCreateDevSecret } from './auth/dev-secret.ts';
 import { requestId, requestIds } from './http/request-id.ts';
 import { clientIp } from './http/client-ip.ts';
 import { canonicalLoopbackHost } from './http/canonical-host.ts';
+import { canonicalPathOnly } from './http/canonical-path.ts';
 import { apiSecurityHeaders, securityHeaders } from './http/security-headers.ts';
 import { cors, corsHeaders } from './http/cors.ts';
 import { errorRenderer } from './http/error-renderer.ts';
@@ -192,11 +193,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     koa.use(accessLog(frame.log));
     koa.use(securityHeaders(frame.securityHeaders));
     koa.use(errorRenderer(logger));
+    koa.use(canonicalPathOnly);
     koa.use(cors(frame.corsHeaders));
     koa.use(clientIp(config.server.trustedProxies));
     if (config.nodeEnv !== 'production') koa.use(canonicalLoopbackHost(config.server.publicUrl));
     koa.use(signIn.csrf);
-    koa.use(admins); // before the routers: a non-admin must not learn /v1/admin/* exists, not even from a 405
 
     const checksBy = { database: metrics.limitChecks.labels('database'), watch: metrics.limitChecks.labels('watch') };
     const inferenceLimits = createInferenceLimits({

@@ -1,7 +1,8 @@
 // /v1/admin/*: users (search, detail, disable, enable, tier and overrides), usage aggregates
 // and the audit log. Admins only — `guard` hides everything else as an unknown URL. Counts and
 // metadata only, never content.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -20,7 +21,7 @@ export interface AdminRouterDeps {
   readonly clock: Clock;
   readonly admin: AdminService;
   readonly audit: AuditLog;
-  /** the admin guard (also mounted app-wide, so unmatched methods and paths stay hidden) */
+  /** the admin guard: runs for every admin route, before its handler */
   readonly guard: AppMiddleware;
   /** writes this replica's buffered usage counters, so aggregates include them */
   readonly flushUsage: () => Promise<void>;
@@ -71,7 +72,8 @@ function list<T extends { id: string }>(data: T[], hasMore: boolean) {
 
 /** The admin router (prefix /v1/admin). */
 export function createAdminRouter(deps: AdminRouterDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1/admin' });
+  // Hidden: no 405 or OPTIONS answer of its own, so a wrong method is the 404 of an unknown URL.
+  const router = createRouter({ prefix: '/v1/admin', hidden: true });
   const { admin } = deps;
   router.use(deps.guard);
   const actor = (ctx: AppContext): Actor => ({ userId: ctx.state.principal!.userId, clientIp: ctx.state.clientIp, via: 'api' });

@@ -1,6 +1,7 @@
 // GET /v1/attestation/report (public; fresh-nonce quotes rate-limited per client IP) and
 // GET /v1/signature/{id} (owner only: someone else's id is the same 404 as an unknown one).
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -21,7 +22,7 @@ function algoParam(v: unknown): SigningAlgo {
 
 /** Attestation and signature routes. */
 export function createAttestationRouter(deps: { attestation: Attestation; db: Queryable; clock: Clock; auth: AppMiddleware; freshQuotesPerMinute: number; signaturesPerMinute: number }): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1' });
+  const router = createRouter({ prefix: '/v1' });
   const { attestation } = deps;
 
   router.get('/attestation/report', async (ctx) => {

@@ -1,7 +1,8 @@
 // Cloister's own listings: the caller's conversations (from ownership rows, newest first,
 // cursor-paginated, OpenAI list shape — ids and timestamps only, no per-row upstream calls)
 // and the caller's usage by day and model.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -18,7 +19,7 @@ function intParam(v: unknown, name: string, dflt: number, min: number, max: numb
 
 /** GET /v1/conversations and GET /v1/users/me/usage. */
 export function createOwnListingsRouter(deps: { db: Queryable; clock: Clock; auth: AppMiddleware; flushUsage: () => Promise<void> }): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1' });
+  const router = createRouter({ prefix: '/v1' });
 
   router.get('/conversations', deps.auth, async (ctx) => {
     const userId = ctx.state.principal!.userId;

@@ -3,7 +3,7 @@
 // session cookie belongs to that origin. API and operations routes are never redirected.
 import type { AppMiddleware } from './context.ts';
 
-const API = /^\/(v1|healthz|readyz|metrics|openapi\.json)(\/|$)/;
+const API = /^\/(v1|healthz|readyz|metrics|openapi\.json)(\/|$)/i;
 const LOOPBACK_IP = /^(127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 /** Redirects page loads on a loopback IP to PUBLIC_URL when PUBLIC_URL is localhost. */

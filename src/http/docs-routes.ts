@@ -1,6 +1,7 @@
 // /openapi.json and /docs: the API document and a small self-hosted viewer (one HTML page and
 // one same-origin script, no CDN, nothing inline, so the strict CSP holds).
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from './router.ts';
 import type { AppState } from './context.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
@@ -50,7 +51,7 @@ const VIEWER = `// Renders /openapi.json as a list of operations grouped by tag 
 
 /** Serves the API document and its viewer. */
 export function createDocsRouter(deps: { publicUrl: string; version: string }): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
   const doc = JSON.stringify(buildOpenApiDocument(deps.publicUrl, deps.version));
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';

@@ -1,6 +1,7 @@
 // Operations endpoints: liveness, readiness (database reachable and migrated) and metrics.
 import { timingSafeEqual, createHash } from 'node:crypto';
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from './router.ts';
 import type pg from 'pg';
 import { AppError } from '../errors.ts';
 import { pendingMigrations } from '../db/migrate.ts';
@@ -11,7 +12,7 @@ const READY_TIMEOUT_MS = 2_000;
 
 /** /healthz, /readyz and /metrics. Metrics need METRICS_TOKEN as a bearer, or a loopback peer when no token is set. */
 export function createOpsRouter(deps: { pool: pg.Pool; metrics: Metrics; metricsToken: string | null }): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = createRouter();
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -8,19 +8,19 @@ import type Router from '@koa/router';
 import type { AllowedMethodsOptions } from '@koa/router';
 import compose from 'koa-compose';
 import type { AppContext, AppMiddleware, AppState } from './context.ts';
+import { isHiddenRouter, isStrictRouter } from './router.ts';
 
 type AnyRouter = Router<AppState>;
 
 /**
- * The literal start every path a route matches begins with, lower-cased (routes match
- * case-insensitively) and without a trailing slash (a trailing slash is optional). Stops at the
- * first character that could be a parameter, wildcard or pattern syntax, so it is a prefix of
- * every matching path; '' when nothing is certain.
+ * The literal start every path a route matches begins with (routes match case-sensitively).
+ * Stops at the first character that could be a parameter, wildcard or pattern syntax, so it is
+ * a prefix of every matching path; '' when nothing is certain.
  */
 export function literalPrefix(layerPath: unknown): string {
   if (typeof layerPath !== 'string') return '';
   const end = /[^A-Za-z0-9/_-]/.exec(layerPath)?.index ?? layerPath.length;
-  return layerPath.slice(0, end).toLowerCase().replace(/\/+$/, '');
+  return layerPath.slice(0, end);
 }
 
 /** The minimal set of literal prefixes covering every route and middleware layer of a router. */
@@ -34,16 +34,16 @@ type Middleware = (ctx: AppContext, next: () => Promise<unknown>) => Promise<unk
 /** One middleware running, in order, the routes() and allowedMethods() of the routers that may match. */
 export function dispatchRouters(routers: readonly AnyRouter[], allowed: AllowedMethodsOptions): AppMiddleware & { readonly routers: readonly AnyRouter[]; candidates(path: string): number[] } {
   if (routers.length === 0 || routers.length > 30) throw new Error('dispatchRouters takes 1 to 30 routers');
-  const entries = routers.map((r) => ({ prefixes: routerPrefixes(r), stack: [r.routes(), r.allowedMethods(allowed)] as Middleware[] }));
+  if (!routers.every(isStrictRouter)) throw new Error('every router must come from createRouter (case-sensitive and strict)');
+  const entries = routers.map((r) => ({ prefixes: routerPrefixes(r), stack: (isHiddenRouter(r) ? [r.routes()] : [r.routes(), r.allowedMethods(allowed)]) as Middleware[] }));
   // No router can match: what the innermost allowedMethods would still do (an unknown method is
   // refused with 405 rather than 404), as when every router ran and none matched.
   const none = routers.at(-1)!.allowedMethods(allowed) as Middleware;
   const maskOf = (path: string): number => {
-    const lower = path.toLowerCase();
     let mask = 0;
     for (let i = 0; i < entries.length; i++) {
       for (const p of entries[i]!.prefixes) {
-        if (lower.startsWith(p)) {
+        if (path.startsWith(p)) {
           mask |= 1 << i;
           break;
         }

@@ -1,6 +1,7 @@
 // Serves the built web app (dist/web) at `/`: hashed assets with a year-long immutable cache,
-// and index.html — no-store, so a new deployment is picked up at once — for every other
-// non-API GET (the app routes in the browser). Mounted last, so it never shadows a real route.
+// and index.html — no-store, so a new deployment is picked up at once — for the app's own pages
+// (the paths its router in the browser knows: APP_PAGES), each in its one spelling; any other
+// path is an unknown URL. Mounted last, so it never shadows a real route.
 // The strict HTML CSP comes from securityHeaders because these responses are text/html.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
@@ -22,7 +23,8 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 const ASSET = /^\/assets\/[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const ROOT_FILE = /^\/[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.[a-z0-9]{1,8}$/;
-const NOT_APP = /^\/(v1|healthz|readyz|metrics|openapi\.json|docs|login)(\/|$)/;
+/** The web app's pages (src/web/app.tsx routes them): chat, a conversation, account, verify. */
+const APP_PAGES = /^\/(?:|c\/[A-Za-z0-9_-]{1,128}|account|verify)$/;
 
 /**
  * Where dist/web is: `<checkout>/dist/web` when running the sources (src/http/ → ../../dist/web),
@@ -71,8 +73,6 @@ export function createStaticWeb(options: StaticWebOptions): StaticWeb {
     if (ctx.body != null || ctx.status !== 404) return;
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
     const path = ctx.path;
-    if (NOT_APP.test(path)) return;
-    if (path.startsWith('/assets/') && !ASSET.test(path)) return;
 
     if (ASSET.test(path) || ROOT_FILE.test(path)) {
       let bytes = assets.get(path);
@@ -91,6 +91,7 @@ export function createStaticWeb(options: StaticWebOptions): StaticWeb {
       return;
     }
 
+    if (!APP_PAGES.test(path)) return;
     const html = await readIndex();
     ctx.status = 200;
     ctx.type = 'text/html; charset=utf-8';

@@ -1,6 +1,7 @@
 // Conversations and their items, owner only. Creating a conversation records its owner before
 // the id reaches the client; deleting forwards first and then marks the row deleted.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import type { AppState } from '../http/context.ts';
 import { assertUpstreamId } from '../conversations/ownership.ts';
 import { proxyHelpers, type ProxyDeps } from './routes.ts';
@@ -8,11 +9,11 @@ import { assertNoUncheckedReferences } from './body-references.ts';
 
 /** Upstream conversation routes (POST create, GET/POST/DELETE one, items). */
 export function createConversationProxyRouter(deps: ProxyDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1/conversations' });
+  const router = createRouter({ prefix: '/v1' });
   const h = proxyHelpers(deps);
   const base = [deps.auth, h.requireUpstream];
 
-  router.post('/', ...base, h.optionalBody, (ctx) => {
+  router.post('/conversations', ...base, h.optionalBody, (ctx) => {
     assertNoUncheckedReferences(ctx.state.json);
     return h.forward(ctx, 'POST', '/conversations', {
       query: false,
@@ -23,35 +24,35 @@ export function createConversationProxyRouter(deps: ProxyDeps): Router<AppState>
       },
     });
   });
-  router.get('/:id', ...base, async (ctx) => {
+  router.get('/conversations/:id', ...base, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     return h.forward(ctx, 'GET', `/conversations/${id}`);
   });
-  router.post('/:id', ...base, h.body, async (ctx) => {
+  router.post('/conversations/:id', ...base, h.body, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     return h.forward(ctx, 'POST', `/conversations/${id}`, { query: false });
   });
-  router.delete('/:id', ...base, async (ctx) => {
+  router.delete('/conversations/:id', ...base, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     await h.forward(ctx, 'DELETE', `/conversations/${id}`, { query: false });
     if (ctx.status >= 200 && ctx.status < 300) await deps.ownership.markDeleted('conversation', id, h.userId(ctx));
   });
-  router.get('/:id/items', ...base, async (ctx) => {
+  router.get('/conversations/:id/items', ...base, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     return h.forward(ctx, 'GET', `/conversations/${id}/items`);
   });
-  router.post('/:id/items', ...base, h.body, async (ctx) => {
+  router.post('/conversations/:id/items', ...base, h.body, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     assertNoUncheckedReferences(ctx.state.json);
     return h.forward(ctx, 'POST', `/conversations/${id}/items`);
   });
-  router.get('/:id/items/:item_id', ...base, async (ctx) => {
+  router.get('/conversations/:id/items/:item_id', ...base, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     const item = String(ctx.params.item_id);
     assertUpstreamId(item, 'item', 'item_id');
     return h.forward(ctx, 'GET', `/conversations/${id}/items/${item}`);
   });
-  router.delete('/:id/items/:item_id', ...base, async (ctx) => {
+  router.delete('/conversations/:id/items/:item_id', ...base, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'conversation');
     const item = String(ctx.params.item_id);
     assertUpstreamId(item, 'item', 'item_id');

@@ -3,7 +3,8 @@
 // served without Koa; see src/http/direct-routes.ts) and on a Koa router (every other spelling
 // Koa's router accepts, and its 405s for other methods). Per request: authenticate, require an
 // upstream, read the body, pass the limits, check every referenced id is the caller's, relay.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../auth/api-keys.ts';
 import { authenticate, type Authenticator } from '../http/authenticate.ts';
@@ -121,7 +122,7 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     { path: '/v1/responses', handle: responses },
     { path: '/v1/embeddings', handle: embeddings },
   ];
-  const router = new Router<AppState>();
+  const router = createRouter();
   for (const { path, handle } of routes) router.post(path, (ctx) => handle(koaIo(ctx)));
   return { direct: routes, router };
 }

@@ -2,7 +2,8 @@
 // completions, responses by id. Every id in a path is ownership-checked before anything goes
 // upstream; upstream list endpoints, which would show every user's objects under the shared
 // key, are refused.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/context.ts';
@@ -54,14 +55,15 @@ export function proxyHelpers(deps: ProxyDeps) {
 
 /** Routes for models, stored chat completions and responses by id. */
 export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1' });
+  const router = createRouter({ prefix: '/v1' });
   const h = proxyHelpers(deps);
 
-  // Models carry no user data; ids may contain '/' (org/model), each segment validated.
+  // Models carry no user data. An id may contain '/' (org/model): the official SDKs send it
+  // encoded, as one path segment (`/v1/models/org%2Fmodel`), the one spelling accepted; each
+  // of its parts is validated before it goes upstream.
   router.get('/models', deps.auth, h.requireUpstream, (ctx) => h.forward(ctx, 'GET', '/models'));
-  router.get('/models/*model', deps.auth, h.requireUpstream, (ctx) => {
-    const segments = ctx.params.model as unknown as string[] | string;
-    const parts = Array.isArray(segments) ? segments : String(segments).split('/');
+  router.get('/models/:model', deps.auth, h.requireUpstream, (ctx) => {
+    const parts = String(ctx.params.model).split('/');
     if (parts.length > 4 || !parts.every((p) => MODEL_SEGMENT.test(p) && p !== '.' && p !== '..')) {
       throw new AppError('not_found', 'The model does not exist.', { param: 'model' });
     }

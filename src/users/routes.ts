@@ -1,6 +1,7 @@
 // /v1/users/me…: the signed-in user's profile, settings, API keys, sessions, passkeys and
 // account deletion. Every statement is scoped to the caller's own id.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
@@ -49,7 +50,7 @@ function passkeyJson(p: PasskeyRow) {
 
 /** Self-service routes; `auth` must set ctx.state.principal. */
 export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1/users' });
+  const router = createRouter({ prefix: '/v1/users' });
   const { auth, account } = deps;
   // Self-service security events: best effort, the change itself has already happened.
   const audit = (ctx: AppContext, action: AuditAction, details: AuditDetails) => deps.audit.recordBestEffort({

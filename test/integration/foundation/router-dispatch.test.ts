@@ -5,7 +5,7 @@ import { literalPrefix } from '../../../src/http/router-dispatch.ts';
 
 type Dispatch = { routers: Array<{ stack: Array<{ path: unknown; match(path: string): boolean }> }>; candidates(path: string): number[] };
 
-/** Concrete request paths for a route pattern, in the spellings routers accept (any case, trailing slash). */
+/** Concrete request paths for a route pattern, and near spellings (case, trailing slash, an extra or a missing character). */
 function samplePaths(pattern: string): string[] {
   const concrete = pattern.replace(/\*[A-Za-z_]+/g, 'org/model-1').replace(/:[A-Za-z_]+/g, 'abc_123');
   return [concrete, `${concrete}/`, concrete.toUpperCase(), `${concrete}/extra`, concrete.slice(0, -1)];
@@ -19,12 +19,12 @@ describe('Router dispatch', () => {
   const dispatch = () => t.app.koa.middleware.find((m) => 'candidates' in m) as unknown as Dispatch;
 
   it('takes a literal prefix no longer than any path a route matches', () => {
-    expect(literalPrefix('/v1/chat/completions/:id')).to.equal('/v1/chat/completions');
-    expect(literalPrefix('/v1/models/*model')).to.equal('/v1/models');
-    expect(literalPrefix('/V1/Users')).to.equal('/v1/users');
+    expect(literalPrefix('/v1/chat/completions/:id')).to.equal('/v1/chat/completions/');
+    expect(literalPrefix('/v1/models/:model')).to.equal('/v1/models/');
+    expect(literalPrefix('/v1/users/me')).to.equal('/v1/users/me');
     expect(literalPrefix('/openapi.json')).to.equal('/openapi');
     expect(literalPrefix('/v1/users(?:\\/|$)')).to.equal('/v1/users');
-    expect(literalPrefix('/')).to.equal('');
+    expect(literalPrefix('/')).to.equal('/');
     expect(literalPrefix(/^\/x/)).to.equal('');
   });
 
@@ -50,9 +50,10 @@ describe('Router dispatch', () => {
     expect(dispatch().candidates('/healthz')).to.have.length(1);
   });
 
-  it('keeps the routers\' answers: case-insensitive paths, trailing slashes, 405, OPTIONS and unknown methods', async () => {
-    expect((await t.request('/HEALTHZ')).status).to.equal(200);
-    expect((await t.request('/healthz/')).status).to.equal(200);
+  it('keeps the routers\' answers: exact paths only, 405, OPTIONS and unknown methods', async () => {
+    expect((await t.request('/healthz')).status).to.equal(200);
+    expect((await t.request('/HEALTHZ')).status).to.equal(404);
+    expect((await t.request('/healthz/')).status).to.equal(404);
     expect((await t.request('/healthz', { method: 'POST' })).status).to.equal(405);
     const options = await t.request('/healthz', { method: 'OPTIONS' });
     expect(options.status).to.equal(200);

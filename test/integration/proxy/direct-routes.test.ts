@@ -1,6 +1,9 @@
 // The inference POSTs are served as direct routes (without Koa) on their exact paths, and by
-// Koa's router on every other spelling. Both front doors must give the same answers and the
-// same frame: request id, security and CORS headers, CSRF, error shapes, the access log.
+// Koa's router when the request target is in absolute form (`POST http://host/v1/...`, as a
+// forward proxy sends it). Both front doors must give the same answers and the same frame:
+// request id, security and CORS headers, CSRF, error shapes, the access log. Every other
+// spelling of the paths is an unknown URL.
+import http from 'node:http';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase } from '../../support/test-database.ts';
@@ -24,6 +27,24 @@ describe('proxy: direct routes and their Koa twins', () => {
     ...(withKey ? { key } : {}), method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body,
   });
 
+  /** POST with the request target in absolute form: the direct routes leave it to Koa. */
+  const postAbsolute = (path: string, body: string, headers: Record<string, string> = {}, withKey = true) => new Promise<Response>((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port: t.server.port, method: 'POST', path: `${t.url}${path}`,
+      headers: { 'content-type': 'application/json', ...(withKey ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers: h }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
   before(async () => {
     await resetDatabase();
     fake = await startFakeUpstream();
@@ -36,25 +57,29 @@ describe('proxy: direct routes and their Koa twins', () => {
   after(async () => { await t.close(); await fake.close(); });
   beforeEach(() => { fake.reset(); koaRequests = 0; });
 
-  it('serves the exact paths without Koa, and every other spelling through Koa with the same answer', async () => {
+  it('serves the exact paths without Koa, the absolute form through Koa with the same answer, and no other spelling', async () => {
     for (const path of ['/v1/chat/completions', '/v1/chat/completions?x=1']) {
       const res = await post(path, JSON.stringify(chat));
       expect(res.status, path).to.equal(200);
       expect((await res.json()).object).to.equal('chat.completion');
     }
     expect(koaRequests, 'the exact path never reaches Koa').to.equal(0);
-    for (const path of ['/v1/chat/completions/', '/V1/Chat/Completions']) {
+    const absolute = await postAbsolute('/v1/chat/completions', JSON.stringify(chat));
+    expect(absolute.status).to.equal(200);
+    expect((await absolute.json()).object).to.equal('chat.completion');
+    expect(koaRequests, 'the absolute form is Koa\'s').to.equal(1);
+    // (Dot segments are tried by test/integration/security/path-spellings.test.ts: fetch() removes them.)
+    for (const path of ['/v1/chat/completions/', '/V1/Chat/Completions', '/v1//chat/completions']) {
       const res = await post(path, JSON.stringify(chat));
-      expect(res.status, path).to.equal(200);
-      expect((await res.json()).object).to.equal('chat.completion');
+      expect(res.status, path).to.equal(404);
     }
-    expect(koaRequests, 'other spellings are Koa\'s').to.equal(2);
-    expect(fake.requests.map((r) => r.body.toString('utf8'))).to.deep.equal(Array(4).fill(JSON.stringify(chat)));
+    expect(fake.requests.map((r) => r.body.toString('utf8'))).to.deep.equal(Array(3).fill(JSON.stringify(chat)));
+    koaRequests = 0;
     const embeddings = await post('/v1/embeddings', JSON.stringify({ model: 'fake-model', input: 'x' }));
     expect(embeddings.status).to.equal(200);
     const responses = await post('/v1/responses', JSON.stringify({ model: 'fake-model', input: 'x' }));
     expect(responses.status).to.equal(200);
-    expect(koaRequests).to.equal(2);
+    expect(koaRequests).to.equal(0);
   });
 
   it('leaves other methods on those paths to Koa (405, and the refused listing)', async () => {
@@ -68,7 +93,7 @@ describe('proxy: direct routes and their Koa twins', () => {
     for (const origin of [null, 'https://app.example', 'https://elsewhere.example']) {
       const headers: Record<string, string> = origin ? { origin } : {};
       const direct = await post('/v1/chat/completions', JSON.stringify(chat), headers);
-      const viaKoa = await post('/v1/chat/completions/', JSON.stringify(chat), headers);
+      const viaKoa = await postAbsolute('/v1/chat/completions', JSON.stringify(chat), headers);
       expect(direct.headers.get('x-request-id')).to.match(/^req_[0-9a-f]{24}$/);
       expect(frameOf(direct), String(origin)).to.deep.equal(frameOf(viaKoa));
       expect(direct.headers.get('content-security-policy')).to.contain("frame-ancestors 'none'");
@@ -95,7 +120,7 @@ describe('proxy: direct routes and their Koa twins', () => {
     ];
     for (const c of cases) {
       const direct = await post('/v1/chat/completions', c.body, c.headers, c.withKey ?? true);
-      const viaKoa = await post('/v1/chat/completions/', c.body, c.headers, c.withKey ?? true);
+      const viaKoa = await postAbsolute('/v1/chat/completions', c.body, c.headers, c.withKey ?? true);
       expect(direct.status, c.name).to.equal(c.status);
       expect(viaKoa.status, c.name).to.equal(c.status);
       expect(frameOf(direct), c.name).to.deep.equal(frameOf(viaKoa));
