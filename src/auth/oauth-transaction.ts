@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import type { SealingKey } from './sealing.ts';
-import { readCookie } from './session-cookie.ts';
+import { readCookie } from '../http/cookies.ts';
 import { insertChallenge, consumeChallenge } from './challenge-queries.ts';
 
 const TTL_MS = 10 * 60_000;

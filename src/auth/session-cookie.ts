@@ -3,23 +3,13 @@
 // Secure cookies on the plain-http hop behind a TLS-terminating proxy.
 import type { AppContext } from '../http/context.ts';
 import type { HeaderSource } from '../http/request-io.ts';
+import { readCookie } from '../http/cookies.ts';
 
 export interface SessionCookie {
   readonly name: string;
   read(headers: HeaderSource): string | null;
   set(ctx: AppContext, token: string): void;
   clear(ctx: AppContext): void;
-}
-
-/** The value of cookie `name` in the request, or null. */
-export function readCookie(headers: HeaderSource, name: string): string | null {
-  const header = headers.get('cookie');
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || null;
-  }
-  return null;
 }
 
 /** Cookie handling for a given public URL and session lifetime. */

@@ -1,34 +1,45 @@
-// CSRF defence for cookie-authenticated requests: an unsafe request that carries the session
-// cookie (or targets /v1/auth/*, against login CSRF) must come from a listed origin. Bearer
-// requests are exempt: a browser never attaches an Authorization header by itself.
+// CSRF defence, by method and credential — never by path. Every unsafe request that does not
+// carry an Authorization header (which a browser never attaches by itself) must come from a
+// listed origin: its Origin header, when present, must be allowed; without one, a browser's
+// Sec-Fetch-Site must say same-origin, and a request with neither header may not carry the
+// session cookie (it is then not a browser's, and has no ambient credential to abuse). This
+// covers login CSRF on the sign-in routes and every cookie-authenticated route alike.
 import { AppError } from '../errors.ts';
 import type { AppMiddleware } from './context.ts';
+import { readCookie } from './cookies.ts';
 import type { HeaderSource } from './request-io.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Refuses (throws 403 csrf_rejected) a cross-site unsafe request. */
-export type CsrfCheck = (method: string, path: string, headers: HeaderSource) => void;
+export type CsrfCheck = (method: string, headers: HeaderSource) => void;
+
+function rejected(): AppError {
+  return new AppError('csrf_rejected', 'Cross-site request rejected: the Origin of this request is not allowed.');
+}
 
 /** The CSRF check for the allowed origins and the session cookie's name. */
 export function csrfCheck(options: { allowedOrigins: ReadonlySet<string>; cookieName: string }): CsrfCheck {
-  const cookiePattern = new RegExp(`(?:^|;)\\s*${options.cookieName.replace(/[^A-Za-z0-9_]/g, '\\$&')}=`);
-  return (method, path, headers) => {
+  return (method, headers) => {
     if (SAFE.has(method) || headers.get('authorization')) return;
-    const hasCookie = cookiePattern.test(headers.get('cookie'));
-    if (!hasCookie && !path.startsWith('/v1/auth/')) return;
     const origin = headers.get('origin');
-    const sameSite = headers.get('sec-fetch-site') === 'same-origin';
-    if (origin ? !options.allowedOrigins.has(origin) : !sameSite) {
-      throw new AppError('csrf_rejected', 'Cross-site request rejected: the Origin of this request is not allowed.');
+    if (origin) {
+      if (!options.allowedOrigins.has(origin)) throw rejected();
+      return;
     }
+    const site = headers.get('sec-fetch-site');
+    if (site) {
+      if (site !== 'same-origin') throw rejected();
+      return;
+    }
+    if (readCookie(headers, options.cookieName) !== null) throw rejected();
   };
 }
 
 /** Rejects cross-site unsafe requests with 403 csrf_rejected. */
 export function csrfProtection(check: CsrfCheck): AppMiddleware {
   return (ctx, next) => {
-    check(ctx.method, ctx.path, ctx);
+    check(ctx.method, ctx);
     return next();
   };
 }

@@ -130,7 +130,7 @@ export function directRoutes(routes: readonly DirectRoute[], frame: Frame): (req
     });
     let handled: Promise<void>;
     try {
-      frame.csrf('POST', route.path, io);
+      frame.csrf('POST', io);
       handled = route.handle(io);
     } catch (e) {
       handled = Promise.reject(e);
