@@ -110,8 +110,9 @@ describe('Google sign-in (OpenID Connect against a real OP)', () => {
     expect((await browser.get(callback)).location).to.equal(`${PUBLIC}/login?error=invalid_request`);
   });
 
+  // Finding 18.3 (open redirect after sign-in): every spelling, through a completed sign-in.
   it('falls back to / for open-redirect attempts in return_to', async () => {
-    for (const evil of ['https://evil.example/', '//evil.example', '/\\evil.example']) {
+    for (const evil of ['https://evil.example/', '//evil.example', '/\\evil.example', '/.//evil.example/phish', '/..//evil.example/phish', '/%2e//evil.example/phish']) {
       browser = new OAuthBrowser(PUBLIC, t.url);
       op.account = { sub: `s-${evil.length}`, email: 'op-user@example.com', email_verified: true };
       const done = await browser.get(await toCallback(evil));
