@@ -15,7 +15,7 @@ export const AUDIT_ACTIONS = [
   'sign_in.succeeded', 'sign_in.failed',
   'api_key.created', 'api_key.revoked',
   'passkey.added', 'passkey.removed',
-  'account.deleted',
+  'account.created', 'account.deleted',
   'user.disabled', 'user.enabled', 'user.limits_changed',
 ] as const;
 export type AuditAction = typeof AUDIT_ACTIONS[number];

@@ -1,5 +1,6 @@
 // Optional password sign-in (AUTH_PASSWORD_ENABLED). argon2id; the same work and the same
-// generic error whether or not the account exists; throttled per IP (the /v1/auth limit) and
+// answer whether or not the account exists — at sign-in (one generic error) and at sign-up
+// (accepted either way; the caller then signs in); throttled per IP (the /v1/auth limit) and
 // per account (a fixed window on the email).
 import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
@@ -18,8 +19,12 @@ const PER_ACCOUNT_PER_MINUTE = 10;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 export interface PasswordService {
-  /** creates an account (email unverified) and returns its id */
-  signUp(email: unknown, password: unknown): Promise<string>;
+  /**
+   * Creates an account (email unverified) when none has this email, and returns its id; null
+   * when the email has an account already (that account is left untouched). The caller answers
+   * both the same way, so sign-up does not tell whether an email is registered.
+   */
+  signUp(email: unknown, password: unknown): Promise<string | null>;
   /** returns the user id, or throws the one generic error */
   signIn(email: unknown, password: unknown): Promise<string>;
 }
@@ -38,9 +43,10 @@ export function createPasswordService(db: Pool, clock: Clock): PasswordService {
       if (typeof password !== 'string' || [...password].length < MIN_LENGTH || password.length > MAX_LENGTH) {
         throw new AppError('invalid_request', `password must have at least ${MIN_LENGTH} characters`, { param: 'password' });
       }
+      await limitPasswordTries(db, clock, email, PER_ACCOUNT_PER_MINUTE);
       const hash = await argon2.hash(password, OPTIONS);
       const existing = await findUserByEmail(db, email.trim());
-      if (existing) throw new AppError('invalid_request', 'An account could not be created with these details.');
+      if (existing) return null;
       const userId = randomUUID();
       const now = clock.now();
       await withTransaction(db, async (tx) => {

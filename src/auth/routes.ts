@@ -1,7 +1,8 @@
 // /v1/auth/*: which sign-in methods exist, passkey sign-up and sign-in, logout. OAuth
 // providers mount their own routes under the same prefix. Every route here is rate limited
 // per client IP.
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { createRouter } from '../http/router.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -42,7 +43,7 @@ const SMALL_BODY = jsonBody({ limitBytes: 64 * 1024, optional: true });
 
 /** The /v1/auth router. */
 export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1/auth' });
+  const router = createRouter({ prefix: '/v1/auth' });
   router.use(authRateLimit(deps.db, deps.clock, deps.ratePerMinute));
 
   const attempt = (ctx: AppContext, method: SignInMethod, verify: () => Promise<string>, extra?: { newAccount?: boolean }) =>
@@ -79,12 +80,16 @@ export function createAuthRouter(deps: AuthRouterDeps): Router<AppState> {
   for (const provider of deps.oauth) addOAuthRoutes(router, provider, deps);
   const passwords = deps.passwords;
   if (passwords) {
+    // The same answer whether or not the email had an account (no session either way): the
+    // client signs in next. See docs/security.md for what this can and cannot hide.
     router.post('/password/signup', SMALL_BODY, async (ctx) => {
       const b = (ctx.state.json ?? {}) as { email?: unknown; password?: unknown };
-      const userId = await passwords.signUp(b.email, b.password);
-      await deps.completeSignIn(ctx, userId, 'password', { newAccount: true });
-      ctx.status = 201;
-      ctx.body = { object: 'session', user_id: userId };
+      const created = await passwords.signUp(b.email, b.password);
+      if (created) {
+        await deps.audit.recordBestEffort({ action: 'account.created', actorUserId: created, subjectUserId: created, clientIp: ctx.state.clientIp, details: { method: 'password' } });
+      }
+      ctx.status = 202;
+      ctx.body = { object: 'signup', status: 'accepted' };
     });
     router.post('/password/login', SMALL_BODY, async (ctx) => {
       const b = (ctx.state.json ?? {}) as { email?: unknown; password?: unknown };

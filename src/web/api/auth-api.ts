@@ -35,8 +35,10 @@ export async function signInWithPasskey(): Promise<void> {
   await api('/v1/auth/passkey/login/verify', { method: 'POST', body: { response } });
 }
 
+/** Signs in with a password; with `create`, asks for the account first (the server answers the same whether or not it existed). */
 export async function signInWithPassword(email: string, password: string, create: boolean): Promise<void> {
-  await api(create ? '/v1/auth/password/signup' : '/v1/auth/password/login', { method: 'POST', body: { email, password } });
+  if (create) await api('/v1/auth/password/signup', { method: 'POST', body: { email, password } });
+  await api('/v1/auth/password/login', { method: 'POST', body: { email, password } });
 }
 
 export async function signOut(): Promise<void> {

@@ -52,8 +52,10 @@ describe('admin: disabling and re-enabling users', () => {
 
   it('re-enabling restores sign-in, but revoked keys stay revoked', async () => {
     const signup = await a.request('/v1/auth/password/signup', { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ email: 'pw@example.com', password: PASSWORD }) });
-    expect(signup.status).to.equal(201);
-    const userId = (await signup.json()).user_id as string;
+    expect(signup.status).to.equal(202);
+    const first = await passwordLogin(a, 'pw@example.com');
+    expect(first.status).to.equal(200);
+    const userId = (await first.json()).user_id as string;
     const { key } = await a.app.services.apiKeys.create(userId, 'old');
     expect((await disable(userId)).status).to.equal(200);
     const refused = await passwordLogin(b, 'pw@example.com');

@@ -29,12 +29,13 @@ describe('audit log: security events', () => {
 
     it('records password sign-up, sign-in and a failed sign-in with the forwarded client IP', async () => {
       const xff = { 'x-forwarded-for': '198.51.100.7' };
-      const up = await post('/v1/auth/password/signup', { email: 'pw@example.com', password: PASSWORD }, xff);
-      const userId = (await up.json()).user_id as string;
-      expect((await post('/v1/auth/password/login', { email: 'pw@example.com', password: PASSWORD }, { 'x-forwarded-for': '6.6.6.6, 203.0.113.5' })).status).to.equal(200);
+      expect((await post('/v1/auth/password/signup', { email: 'pw@example.com', password: PASSWORD }, xff)).status).to.equal(202);
+      const login = await post('/v1/auth/password/login', { email: 'pw@example.com', password: PASSWORD }, { 'x-forwarded-for': '6.6.6.6, 203.0.113.5' });
+      expect(login.status).to.equal(200);
+      const userId = (await login.json()).user_id as string;
       expect((await post('/v1/auth/password/login', { email: 'pw@example.com', password: 'wrong password!!' }, xff)).status).to.equal(401);
       expect((await auditRows()).map(summary)).to.deep.equal([
-        { action: 'sign_in.succeeded', actor: userId, subject: userId, ip: '198.51.100.7', details: { method: 'password', new_account: true } },
+        { action: 'account.created', actor: userId, subject: userId, ip: '198.51.100.7', details: { method: 'password' } },
         { action: 'sign_in.succeeded', actor: userId, subject: userId, ip: '203.0.113.5', details: { method: 'password' } },
         { action: 'sign_in.failed', actor: null, subject: null, ip: '198.51.100.7', details: { method: 'password', reason: 'unauthenticated' } },
       ]);

@@ -21,8 +21,10 @@ describe('audit log: privacy', () => {
     const c = canary('audit');
     const password = `pw-${c}-long-enough`;
     const up = await post('/v1/auth/password/signup', { email: 'real@example.com', password });
-    expect(up.status).to.equal(201);
-    const userId = (await up.json()).user_id as string;
+    expect(up.status).to.equal(202);
+    const first = await post('/v1/auth/password/login', { email: 'real@example.com', password });
+    expect(first.status).to.equal(200);
+    const userId = (await first.json()).user_id as string;
     // Failed sign-ins whose typed fields carry the canary: an unknown address, a password typed
     // into the email field, a wrong password for the real account.
     for (const body of [{ email: `typo-${c}@example.com`, password }, { email: password, password: 'x' }, { email: 'real@example.com', password: `${password}!` }]) {
@@ -38,7 +40,7 @@ describe('audit log: privacy', () => {
 
     const rows = await auditRows();
     expect(rows.map((r) => r.action)).to.deep.equal([
-      'sign_in.succeeded', 'sign_in.failed', 'sign_in.failed', 'sign_in.failed', 'sign_in.succeeded', 'api_key.created', 'user.limits_changed',
+      'account.created', 'sign_in.succeeded', 'sign_in.failed', 'sign_in.failed', 'sign_in.failed', 'sign_in.succeeded', 'api_key.created', 'user.limits_changed',
     ]);
     const cookieValue = cookie.split('=')[1]!;
     for (const secret of [c, cookieValue, created.key]) {
@@ -53,14 +55,16 @@ describe('audit log: privacy', () => {
     const restore = await failAuditWrites();
     try {
       const up = await post('/v1/auth/password/signup', { email: 'down@example.com', password: `pw-${c}-long-enough` });
-      expect(up.status).to.equal(201);
-      expect(setSessionCookie(up)).to.be.a('string');
+      expect(up.status).to.equal(202);
+      const first = await post('/v1/auth/password/login', { email: 'down@example.com', password: `pw-${c}-long-enough` });
+      expect(first.status).to.equal(200);
+      expect(setSessionCookie(first)).to.be.a('string');
       expect((await post('/v1/auth/password/login', { email: `typed-${c}@example.com`, password: 'wrong password' })).status).to.equal(401);
     } finally {
       await restore();
     }
     const warnings = t.logs.entries().filter((e) => e.event === 'audit.write_failed');
-    expect(warnings.map((w) => w.action)).to.deep.equal(['sign_in.succeeded', 'sign_in.failed']);
+    expect(warnings.map((w) => w.action)).to.deep.equal(['account.created', 'sign_in.succeeded', 'sign_in.failed']);
     const allowed = ['action', 'err', 'event', 'level', 'service', 'time', 'user_id'];
     for (const w of warnings) expect(Object.keys(w).filter((k) => !allowed.includes(k))).to.deep.equal([]);
     expect(t.logs.contains(c)).to.equal(false);

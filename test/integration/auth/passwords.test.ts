@@ -27,8 +27,8 @@ describe('passwords (AUTH_PASSWORD_ENABLED)', () => {
     it('signs up with argon2id (min 12) and signs in; the password is never stored or logged', async () => {
       expect((await post('/v1/auth/password/signup', { email: 'pw@example.com', password: 'short' })).status).to.equal(400);
       const up = await post('/v1/auth/password/signup', { email: 'pw@example.com', password });
-      expect(up.status).to.equal(201);
-      expect(setSessionCookie(up)).to.be.a('string');
+      expect(up.status).to.equal(202);
+      expect(setSessionCookie(up), 'sign-up alone signs nobody in').to.equal(null);
       const login = await post('/v1/auth/password/login', { email: 'PW@example.com', password });
       expect(login.status).to.equal(200);
       const cookie = setSessionCookie(login)!;
@@ -45,6 +45,19 @@ describe('passwords (AUTH_PASSWORD_ENABLED)', () => {
       expect(wrong.status).to.equal(401);
       expect(unknown.status).to.equal(401);
       expect(await wrong.json()).to.deep.equal(await unknown.json());
+    });
+
+    // Finding 18.10: sign-up told whether an email had an account.
+    it('answers sign-up the same whether or not the email has an account, and leaves the existing account as it was', async () => {
+      const fresh = await post('/v1/auth/password/signup', { email: 'pw@example.com', password });
+      const again = await post('/v1/auth/password/signup', { email: 'PW@example.com', password: 'another password, long' });
+      expect(fresh.status).to.equal(202);
+      expect(again.status).to.equal(202);
+      expect(await again.json()).to.deep.equal(await fresh.json());
+      expect(setSessionCookie(again)).to.equal(null);
+      expect((await post('/v1/auth/password/login', { email: 'pw@example.com', password: 'another password, long' })).status).to.equal(401);
+      expect((await post('/v1/auth/password/login', { email: 'pw@example.com', password })).status).to.equal(200);
+      expect((await testDatabase().admin.query('select count(*)::int as n from users')).rows[0].n).to.equal(1);
     });
 
     it('throttles attempts per account', async () => {
