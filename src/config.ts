@@ -33,6 +33,15 @@ export interface Config {
     readonly bodyLimitBytes: number;
     readonly shutdownTimeoutMs: number;
     readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+    /** what one client may hold: request timeouts, keep-alive, connections per IP */
+    readonly connections: {
+      readonly headersTimeoutMs: number;
+      readonly bodyTimeoutMs: number;
+      readonly keepAliveTimeoutMs: number;
+      /** 0: no cap */
+      readonly maxPerIp: number;
+      readonly trustedProxies: readonly string[];
+    };
   };
   readonly database: {
     /** null = embedded PGlite under dataDir */
@@ -192,6 +201,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
       tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null,
+      connections: {
+        headersTimeoutMs: r.int('REQUEST_HEADERS_TIMEOUT_SECONDS', 20, 1, 3600) * 1000,
+        bodyTimeoutMs: r.int('REQUEST_BODY_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+        keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+        maxPerIp: r.int('MAX_CONNECTIONS_PER_IP', 256, 0, 1_000_000),
+        trustedProxies,
+      },
     },
     database: { url: databaseUrl, poolMax: r.int('DATABASE_POOL_MAX', 10, 1, 1000) },
     dataDir: r.str('DATA_DIR') ?? './data',

@@ -8,7 +8,7 @@ export async function serve(config: Config = loadConfig(readProcessEnv())): Prom
   const started = performance.now();
   const app = await createApp(config);
   const { logger } = app.services;
-  const server = await listen(app.callback(), { host: config.server.host, port: config.server.port, tls: config.server.tls });
+  const server = await listen(app.callback(), { host: config.server.host, port: config.server.port, tls: config.server.tls, limits: config.server.connections });
   logger.info({
     event: 'server.listening',
     url: `${config.server.tls ? 'https' : 'http'}://${config.server.host}:${server.port}`,

@@ -15,23 +15,25 @@ export function trustedProxyList(proxies: readonly string[]): BlockList {
   return list;
 }
 
-function normalise(ip: string): string {
+/** An IPv4-mapped IPv6 address as plain IPv4; any other address as given. */
+export function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 
-function trusted(list: BlockList, ip: string): boolean {
+/** Whether an (already normalised) address is in the trusted list. */
+export function isTrustedPeer(list: BlockList, ip: string): boolean {
   const family = isIP(ip);
   return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** Resolves the client IP for one request. */
 export function resolveClientIp(peer: string, forwardedFor: string, list: BlockList): string {
-  let ip = normalise(peer);
-  if (!trusted(list, ip) || forwardedFor === '') return ip;
-  const hops = forwardedFor.split(',').map((h) => normalise(h.trim())).filter((h) => isIP(h) !== 0);
+  let ip = normaliseIp(peer);
+  if (!isTrustedPeer(list, ip) || forwardedFor === '') return ip;
+  const hops = forwardedFor.split(',').map((h) => normaliseIp(h.trim())).filter((h) => isIP(h) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) {
     ip = hops[i]!;
-    if (!trusted(list, ip)) return ip;
+    if (!isTrustedPeer(list, ip)) return ip;
   }
   return ip;
 }
@@ -43,7 +45,7 @@ export function clientIp(proxies: readonly string[]): AppMiddleware {
   return (ctx, next) => {
     const peer = ctx.req.socket.remoteAddress ?? '';
     // No trusted proxies (the default): the peer is the client, whatever X-Forwarded-For says.
-    ctx.state.clientIp = trustsNone ? normalise(peer) : resolveClientIp(peer, ctx.get('x-forwarded-for'), list);
+    ctx.state.clientIp = trustsNone ? normaliseIp(peer) : resolveClientIp(peer, ctx.get('x-forwarded-for'), list);
     return next();
   };
 }

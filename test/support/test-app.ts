@@ -46,7 +46,7 @@ export async function startTestApp(env: Env = {}, overrides: AppOverrides & { cl
     database: { pool, url: db.url, embedded: db.kind === 'embedded', close: () => pool.end() },
     ...overrides,
   });
-  const server = await listen(app.callback(), { host: '127.0.0.1', port: 0 });
+  const server = await listen(app.callback(), { host: '127.0.0.1', port: 0, limits: config.server.connections });
   const url = `http://127.0.0.1:${server.port}`;
   return {
     app, url, clock, logs, server,
