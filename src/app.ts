@@ -31,7 +31,7 @@ import { AppError } from './errors.ts';
 import type { AppState } from './http/context.ts';
 import { createUsersRouter } from './users/routes.ts';
 import { createSignIn } from './auth/wiring.ts';
-import { upstreamConversationDeleter } from './users/delete-conversations.ts';
+import { upstreamObjectDeleter } from './users/delete-upstream-objects.ts';
 import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts';
 import { createOwnership, type Ownership } from './conversations/ownership.ts';
@@ -162,9 +162,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Bearer keys first; capability wiring below may append (e.g. the session cookie).
     const authenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key))];
     const auth = requireUser(authenticators);
+    const requestIdFor = requestIds();
     const signIn = createSignIn({
       config, db: database.pool, clock: services.clock, logger, apiKeys, sessionSecret: services.sessionSecret,
-      deleteUserConversations: upstreamConversationDeleter({ db: database.pool, upstream: services.upstream, logger }),
+      deleteUserObjects: upstreamObjectDeleter({ db: database.pool, upstream: services.upstream, logger, requestId: () => requestIdFor('') }),
       audit: services.audit,
     });
     authenticators.push(signIn.authenticator);
@@ -182,7 +183,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
     // The frame every response gets, through Koa or as a direct route: the same instances.
     const frame: Frame = {
-      requestIdFor: requestIds(),
+      requestIdFor,
       securityHeaders: apiSecurityHeaders({ https: config.server.publicUrl.protocol === 'https:' }),
       corsHeaders: corsHeaders(new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins])),
       csrf: signIn.csrfCheck,

@@ -22,7 +22,7 @@ import { googleProvider, githubProvider, type OAuthProvider } from './oauth-prov
 import { signInCompleter } from './sign-in.ts';
 import { createAuthRouter } from './routes.ts';
 import { createLoginPageRouter } from './login-page.ts';
-import { createAccountService, type AccountService, type DeleteUserConversations } from '../users/account.ts';
+import { createAccountService, type AccountService, type DeleteUserObjects } from '../users/account.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 
 export interface SignIn {
@@ -42,7 +42,7 @@ export interface SignIn {
 /** Wires sessions, passkeys, OAuth providers and account self-service. */
 export function createSignIn(deps: {
   config: Config; db: Pool; clock: Clock; logger: Logger; apiKeys: ApiKeyService; sessionSecret: Uint8Array;
-  deleteUserConversations: DeleteUserConversations; audit: AuditLog;
+  deleteUserObjects: DeleteUserObjects; audit: AuditLog;
 }): SignIn {
   const { config, db, clock, logger } = deps;
   const publicUrl = config.server.publicUrl;
@@ -50,7 +50,7 @@ export function createSignIn(deps: {
   const sessions = createSessionService(db, clock, { idleMs: config.auth.sessionIdleMs, absoluteMs: config.auth.sessionAbsoluteMs, perUser: config.auth.sessionsPerUser });
   const passkeys = createPasskeyService({ pool: db, clock, publicUrl });
   const sealing = sealingKeyFromSecret(deps.sessionSecret);
-  const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserConversations: deps.deleteUserConversations });
+  const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserObjects: deps.deleteUserObjects });
   const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails, audit: deps.audit });
   const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);
   const oauth: OAuthProvider[] = [];

@@ -12,7 +12,7 @@ import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettin
 const SETTINGS_MAX_BYTES = 16 * 1024;
 
 /** Deletes a user's conversations upstream, best effort; returns the ids that could not be deleted. */
-export type DeleteUserConversations = (userId: string) => Promise<{ failed: string[] }>;
+export type DeleteUserObjects = (userId: string) => Promise<{ failed: string[] }>;
 
 export interface AccountService {
   profile(userId: string): Promise<UserRow>;
@@ -26,7 +26,7 @@ export interface AccountService {
 /** Builds the account service. */
 export function createAccountService(deps: {
   db: Pool; clock: Clock; logger: Logger; sealing: SealingKey; sessions: SessionService; apiKeys: ApiKeyService;
-  deleteUserConversations: DeleteUserConversations;
+  deleteUserObjects: DeleteUserObjects;
 }): AccountService {
   const { db, clock } = deps;
   const context = (userId: string) => `settings:${userId}`;
@@ -68,12 +68,12 @@ export function createAccountService(deps: {
       await deleteUserPasskeys(db, userId);
       let failed: string[] = [];
       try {
-        failed = (await deps.deleteUserConversations(userId)).failed;
+        failed = (await deps.deleteUserObjects(userId)).failed;
       } catch (e) {
-        deps.logger.warn({ event: 'account.delete_conversations_failed', user_id: userId, err: { type: (e as Error).name } });
+        deps.logger.warn({ event: 'account.delete_upstream_failed', user_id: userId, err: { type: (e as Error).name } });
       }
       await deleteUser(db, userId);
-      deps.logger.info({ event: 'account.deleted', user_id: userId, failed_conversations: failed.length });
+      deps.logger.info({ event: 'account.deleted', user_id: userId, failed_objects: failed.length });
       return { failed };
     },
   };

@@ -68,9 +68,9 @@ export function createUsersRouter(deps: UsersRouterDeps): Router<AppState> {
   router.delete('/me', auth, async (ctx) => {
     const userId = me(ctx);
     const { failed } = await account.deleteAccount(userId);
-    await audit(ctx, 'account.deleted', { via: 'api', failed_conversations: failed.length });
+    await audit(ctx, 'account.deleted', { via: 'api', failed_objects: failed.length });
     deps.cookie.clear(ctx);
-    ctx.body = { object: 'user.deleted', id: userId, deleted: true, failed_conversations: failed };
+    ctx.body = { object: 'user.deleted', id: userId, deleted: true, failed_objects: failed };
   });
 
   router.get('/me/settings', auth, async (ctx) => {

@@ -72,7 +72,7 @@ describe('audit log: security events', () => {
         { action: 'passkey.removed', ...self, details: { passkey_id: passkeyId } },
         { action: 'api_key.created', ...self, details: { via: 'api', key_id: created.id, key_prefix: created.prefix, limits: { rpm: 10 } } },
         { action: 'api_key.revoked', ...self, details: { via: 'api', key_id: created.id, key_prefix: created.prefix } },
-        { action: 'account.deleted', ...self, ip: '192.0.2.44', details: { via: 'api', failed_conversations: 0 } },
+        { action: 'account.deleted', ...self, ip: '192.0.2.44', details: { via: 'api', failed_objects: 0 } },
       ]);
     });
   });

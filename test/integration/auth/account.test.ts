@@ -66,7 +66,7 @@ describe('account self-service', () => {
     await send('PUT', '/v1/users/me/settings', { a: 1 });
     const res = await send('DELETE', '/v1/users/me');
     expect(res.status).to.equal(200);
-    expect(await res.json()).to.deep.equal({ object: 'user.deleted', id: userId, deleted: true, failed_conversations: [] });
+    expect(await res.json()).to.deep.equal({ object: 'user.deleted', id: userId, deleted: true, failed_objects: [] });
     expect((await t.request('/v1/users/me', { headers: { cookie } })).status).to.equal(401);
     expect((await t.request('/v1/users/me', { key })).status).to.equal(401);
     const admin = testDatabase().admin;
