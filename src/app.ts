@@ -38,6 +38,7 @@ import { createOwnership, type Ownership } from './conversations/ownership.ts';
 import { createUsageRecorder, type UsageRecorder } from './proxy/usage-recorder.ts';
 import { createProxyRouter } from './proxy/routes.ts';
 import { createInferenceRoutes } from './proxy/inference-routes.ts';
+import { idempotencyKeys } from './proxy/idempotency-key.ts';
 import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
 import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
@@ -209,6 +210,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
+      idempotencyKeys: idempotencyKeys(services.sessionSecret),
     };
     const inference = createInferenceRoutes({
       ...proxyDeps, limits: inferenceLimits,

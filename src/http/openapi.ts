@@ -149,7 +149,7 @@ const ADMIN_SCHEMAS = {
 const ERROR = { $ref: '#/components/responses/Error' };
 
 const RATE_LIMIT_HEADERS = Object.fromEntries(['requests', 'tokens'].flatMap((kind) => [
-  [`x-ratelimit-limit-${kind}`, { description: `Your ${kind} per minute (user or API key, whichever is tighter); absent when unlimited, in which case upstream's header passes through`, schema: { type: 'string' } }],
+  [`x-ratelimit-limit-${kind}`, { description: `Your ${kind} per minute (user or API key, whichever is tighter); absent when unlimited (upstream's own x-ratelimit-* headers are never passed on: they describe the key all users share)`, schema: { type: 'string' } }],
   [`x-ratelimit-remaining-${kind}`, { description: `${kind} left in the current minute`, schema: { type: 'string' } }],
   [`x-ratelimit-reset-${kind}`, { description: 'time until the allowance is full again, e.g. 6s, 1m30s, 20ms', schema: { type: 'string' } }],
 ]));

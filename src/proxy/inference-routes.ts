@@ -54,7 +54,7 @@ function conversationRef(json: Record<string, unknown>): string | null {
 
 /** The inference handlers, as direct routes and as a Koa router. */
 export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRoute[]; router: Router<AppState> } {
-  const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger };
+  const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const bodyOptions = { limitBytes: deps.bodyLimitBytes };
 
   /** The steps every inference request takes before its route, and the lease given back after. */

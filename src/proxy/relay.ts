@@ -4,6 +4,7 @@
 // bytes that reveal an id reach the client. The JSON path is relay-json.ts, the SSE path
 // relay-stream.ts, and what both do with an answer is answer.ts.
 import type { Logger } from '../log.ts';
+import type { IdempotencyKeys } from './idempotency-key.ts';
 import type { RequestIo } from '../http/request-io.ts';
 import type { UpstreamClient, UpstreamRequest } from '../upstream/client.ts';
 import { relayJson } from './relay-json.ts';
@@ -48,15 +49,19 @@ export interface RelayDeps {
   readonly upstream: UpstreamClient;
   readonly heartbeatMs: number;
   readonly logger: Logger;
+  readonly idempotencyKeys: IdempotencyKeys;
 }
 
 /** One relay's request, before the relay adds the request id and the client's headers. */
-export type RelayRequest = Omit<UpstreamRequest, 'requestId' | 'clientHeaders'>;
+export type RelayRequest = Omit<UpstreamRequest, 'requestId' | 'clientHeaders' | 'idempotencyKey'>;
 
 /** Sends `req` upstream and relays the answer on `io`. Resolves when the response is finished or aborted. */
 export function relay(io: RequestIo, deps: RelayDeps, req: RelayRequest, options: { stream: boolean; observer?: Observer }): Promise<void> {
   // The client already left: nothing to ask upstream for.
   if (io.res.destroyed) return Promise.resolve();
-  const full: UpstreamRequest = { ...req, requestId: io.requestId, clientHeaders: io.req.headers };
+  const clientKey = io.get('idempotency-key');
+  // Proxy routes always have a principal; without one, the key is not forwarded at all.
+  const idempotencyKey = clientKey !== '' && io.principal ? deps.idempotencyKeys(io.principal.userId, clientKey) : undefined;
+  const full: UpstreamRequest = { ...req, requestId: io.requestId, clientHeaders: io.req.headers, idempotencyKey };
   return options.stream ? relayStream(io, deps, full, options.observer) : relayJson(io, deps, full, options.observer);
 }

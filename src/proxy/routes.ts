@@ -13,6 +13,7 @@ import type { Ownership } from '../conversations/ownership.ts';
 import type { OwnedKind } from '../conversations/queries.ts';
 import type { ExchangeEvents } from './exchange-events.ts';
 import { relay, type Observer } from './relay.ts';
+import type { IdempotencyKeys } from './idempotency-key.ts';
 import { koaIo } from '../http/request-io.ts';
 
 export interface ProxyDeps {
@@ -22,6 +23,8 @@ export interface ProxyDeps {
   readonly logger: Logger;
   readonly heartbeatMs: number;
   readonly bodyLimitBytes: number;
+  /** namespaces a client's Idempotency-Key per user before it goes upstream */
+  readonly idempotencyKeys: IdempotencyKeys;
   /** authentication (sets ctx.state.principal) */
   readonly auth: AppMiddleware;
 }
@@ -30,7 +33,7 @@ const MODEL_SEGMENT = /^[A-Za-z0-9._:@+-]{1,128}$/;
 
 /** Shared helpers for proxy routers. */
 export function proxyHelpers(deps: ProxyDeps) {
-  const relayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger };
+  const relayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const requireUpstream: AppMiddleware = async (_ctx, next) => {
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     await next();

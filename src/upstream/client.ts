@@ -11,15 +11,21 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { translateUpstreamError } from './errors.ts';
 
-/** Request headers a client may send upstream; cookies, authorization and x-forwarded-* never go. */
-const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'idempotency-key'] as const;
-/** Upstream response headers passed back to the client: these, and every `x-ratelimit-*`. */
+/**
+ * Request headers a client may send upstream; cookies, authorization and x-forwarded-* never go.
+ * Idempotency-Key goes only namespaced per user (UpstreamRequest.idempotencyKey).
+ */
+const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta'] as const;
+/**
+ * Upstream response headers passed back to the client. Never upstream's x-ratelimit-*: they
+ * describe the one key every user shares, so they would tell each user about the others'
+ * traffic; Cloister sends its own, per user (src/limits/headers.ts).
+ */
 const PASSED_BACK = new Set(['retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version']);
-const RATE_LIMIT_HEADER = /^x-ratelimit-[a-z-]+$/;
 
 /** Whether an upstream response header (lower-case, as undici gives them) goes back to the client. */
 export function passedBack(name: string): boolean {
-  return PASSED_BACK.has(name) || (name.startsWith('x-ratelimit-') && RATE_LIMIT_HEADER.test(name));
+  return PASSED_BACK.has(name);
 }
 /** The most an answer gathered whole (JSON, errors) may hold. */
 export const MAX_GATHERED_BYTES = 64 * 1024 * 1024;
@@ -36,6 +42,8 @@ export interface UpstreamRequest {
   readonly clientHeaders: UpstreamHeaders;
   readonly body?: Buffer;
   readonly requestId: string;
+  /** the Idempotency-Key to send, already namespaced per user (src/proxy/idempotency-key.ts) */
+  readonly idempotencyKey?: string;
 }
 
 /** Where one upstream answer goes. After `abort()` the sink hears nothing more. */
@@ -151,6 +159,7 @@ export function createUpstreamClient(upstream: Config['upstream']): UpstreamClie
       const v = req.clientHeaders[name];
       if (typeof v === 'string' && v.length <= 1024) headers[name] = v;
     }
+    if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
     if (authorization) headers.authorization = authorization;
     const exchange = new Exchange(sink);
     try {
