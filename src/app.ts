@@ -60,6 +60,8 @@ export interface AppOverrides {
   readonly database?: Database;
   /** collect Node process metrics (off in tests that build many apps) */
   readonly processMetrics?: boolean;
+  /** who opens the embedded database: the server (default) or a CLI command, which joins a running server */
+  readonly databaseRole?: 'server' | 'cli';
 }
 
 /** Everything the server and the CLI share: database, clock, logger and the services. */
@@ -91,7 +93,7 @@ export interface Services {
 export async function createServices(config: Config, overrides: AppOverrides = {}): Promise<Services> {
   const { logger, infoLine } = createLogOutput(config.log.level, overrides.logDestination);
   const clock = overrides.clock ?? systemClock;
-  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true });
+  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, role: overrides.databaseRole ?? 'server' });
   const closers: Array<() => Promise<void> | void> = [() => database.close()];
   try {
     const sessionSecret = config.auth.sessionSecret ?? await loadOrCreateDevSecret(config.dataDir);

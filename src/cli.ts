@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 function describeFailure(e: unknown): string {
   const err = e as { code?: string; message?: string; name?: string };
   if (err.code === 'ECONNREFUSED') return 'cannot connect to the database (connection refused)';
-  if (err.name === 'AppError') return err.message ?? 'failed';
+  if (err.name === 'AppError' || err.name === 'DataDirInUse') return err.message ?? 'failed';
   return `${err.name ?? 'Error'}${err.code ? ` (${err.code})` : ''}: ${(err.message ?? '').split('\n')[0]}`;
 }
 

@@ -15,7 +15,7 @@ export async function migrateCommand(args: string[], io: CliIo): Promise<number>
   if ((direction !== 'up' && direction !== 'down') || args.length > 1) throw new UsageError('usage: cloister migrate [up|down]');
   const config = cliConfig(io);
   const logger = createLogger(config.log.level, pino.destination(2));
-  const db = await openDatabase(config, logger, { migrate: false });
+  const db = await openDatabase(config, logger, { migrate: false, role: 'cli' });
   try {
     const ran = await runMigrations(db.url, direction, logger, { embedded: db.embedded });
     io.stdout(ran.length === 0 ? 'no migrations to run' : ran.map((n) => `${direction === 'up' ? 'applied' : 'reverted'} ${n}`).join('\n'));

@@ -15,7 +15,7 @@ export function cliConfig(io: CliIo): Config {
 
 /** Runs `fn` with the services open, closing them after. */
 export async function withServices<T>(io: CliIo, fn: (s: Services) => Promise<T>): Promise<T> {
-  const services = await createServices(cliConfig(io), { logDestination: pino.destination(2), processMetrics: false });
+  const services = await createServices(cliConfig(io), { logDestination: pino.destination(2), processMetrics: false, databaseRole: 'cli' });
   try {
     return await fn(services);
   } finally {

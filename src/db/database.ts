@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { createPool } from './pool.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import type { LockRole } from './data-dir-lock.ts';
 import { runMigrations } from './migrate.ts';
 
 export interface Database {
@@ -17,12 +18,19 @@ export interface Database {
 /** Connections to the embedded database: one (see openDatabase). */
 export const EMBEDDED_POOL_MAX = 1;
 
-/** Opens the configured database; with `migrate`, brings the schema up to date first. */
-export async function openDatabase(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Database> {
+/**
+ * Opens the configured database; with `migrate`, brings the schema up to date first. `role`
+ * says who asks, for the embedded database's lock: a server never shares DATA_DIR with another
+ * server, a CLI command joins one (src/db/embedded.ts).
+ */
+export async function openDatabase(config: Config, logger: Logger, options: { migrate: boolean; role: LockRole }): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let url = config.database.url;
   if (url === null) {
-    embedded = await startEmbeddedPostgres(config.dataDir);
+    embedded = await startEmbeddedPostgres(config.dataDir, {
+      role: options.role,
+      onWait: (reason) => logger.warn({ event: 'db.embedded_waiting', reason }),
+    });
     url = embedded.url;
     logger.info({ event: 'db.embedded', owned: embedded.owned, data_dir: config.dataDir });
   }
