@@ -302,12 +302,17 @@ class StreamRelay implements UpstreamSink {
     await this.finish(false);
   }
 
-  /** Something failed in our own steps: before the head went out Koa renders it, after it an SSE error event ends the stream. */
+  /**
+   * A failure: upstream's (before its first byte) or our own steps'. Before the head went out
+   * it is rejected for the error renderer, exactly as a non-streamed request's would be
+   * (upstreamRefusal / the AppError maps it); after, an SSE error event ends the stream.
+   */
   private fail(e: unknown): void {
     if (this.finished) return;
     this.call?.abort();
     if (!this.committed) {
-      this.done();
+      this.finished = true;
+      this.stopTimers();
       this.reject(e);
       return;
     }

@@ -10,6 +10,10 @@
 //   "reset"        send two chunks, then destroy the socket
 //   "error-429"    429 with retry-after and an OpenAI error body
 //   "error-500"    500 with a non-OpenAI body
+//   "error-500-json" 500 with an OpenAI-shaped body (a 5xx is never passed on, shaped or not)
+//   "error-502-html" 502 with an HTML page, as a load balancer answers
+//   "error-503-retry" 503 with retry-after and an OpenAI-shaped body
+//   "error-400"    400 with an OpenAI-shaped body (passed through as it is)
 //   "fragmented"   stream every third event whole and cut the others in two at an odd byte
 //                  (inside a line, sometimes inside a UTF-8 character), as TCP may deliver them
 // Base URL for Cloister: `${fake.url}/v1`.
@@ -98,6 +102,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const behaviour = String(rec.headers['x-fake-behaviour'] ?? body.model ?? '');
     if (behaviour === 'error-429') return json(res, 429, { error: { message: 'Rate limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': '7', 'x-ratelimit-reset-requests': '7s' });
     if (behaviour === 'error-500') { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('internal stack trace with secrets'); return; }
+    if (behaviour === 'error-500-json') return json(res, 500, { error: { message: 'upstream internal detail', type: 'server_error', param: null, code: null } });
+    if (behaviour === 'error-502-html') { res.writeHead(502, { 'content-type': 'text/html' }); res.end('<html><body><h1>502 Bad Gateway</h1></body></html>'); return; }
+    if (behaviour === 'error-503-retry') return json(res, 503, { error: { message: 'overloaded', type: 'server_error', param: null, code: null } }, { 'retry-after': '3' });
+    if (behaviour === 'error-400') return json(res, 400, { error: { message: 'Invalid value for temperature.', type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } });
     if (behaviour === 'hang') return;
     if (behaviour === 'firehose') return firehose(res);
 
