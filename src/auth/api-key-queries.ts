@@ -78,5 +78,7 @@ export async function isApiKeyLive(db: Queryable, id: string): Promise<boolean> 
 
 /** Records use of a key (called at most once a minute per key). */
 export async function touchApiKey(db: Queryable, id: string, now: Date): Promise<void> {
-  await query(db, 'update api_keys set last_used_at = $2 where id = $1', [id, now]);
+  // The owner was active too (what `users list` shows as LAST ACTIVE), in the same statement.
+  await query(db, `with k as (update api_keys set last_used_at = $2 where id = $1 returning user_id)
+    update users set last_active_at = $2 where id = (select user_id from k) and (last_active_at is null or last_active_at < $2)`, [id, now]);
 }

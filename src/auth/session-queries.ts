@@ -32,7 +32,9 @@ export async function findLiveSessionByHash(db: Queryable, tokenHash: Buffer): P
 
 /** Moves last_seen_at forward (the sliding idle window). */
 export async function touchSession(db: Queryable, id: string, now: Date): Promise<void> {
-  await query(db, 'update sessions set last_seen_at = $2 where id = $1 and last_seen_at < $2', [id, now]);
+  // The owner was active too (what `users list` shows as LAST ACTIVE), in the same statement.
+  await query(db, `with s as (update sessions set last_seen_at = $2 where id = $1 and last_seen_at < $2 returning user_id)
+    update users set last_active_at = $2 where id = (select user_id from s) and (last_active_at is null or last_active_at < $2)`, [id, now]);
 }
 
 /** Revokes one session of one user; false when nothing matched. */

@@ -11,6 +11,8 @@ export interface AppState {
   rawBody?: Buffer;
   /** parsed copy of rawBody */
   json?: unknown;
+  /** the route pattern of a response no router gave (the web app's pages and files) */
+  route?: string;
   /** set by the inference limits: told about this request's completed exchange */
   meter?: RequestMeter;
 }

@@ -41,9 +41,23 @@ export function errorResponse(err: AppError): { status: number; headers: Array<[
   return { status: err.status, headers, body: JSON.stringify(err.toBody()) };
 }
 
-/** Logs a server-side failure (5xx): its code and a description without its message. */
+/**
+ * Logs a failure an operator should hear of. Our own failures (internal_error) at error, with
+ * where they happened; the expected refusals of a running service — the upstream or a sign-in
+ * provider down or slow, no upstream configured, attestation or limits unavailable — at warn,
+ * by code and the cause's type only, no stack. Client errors (4xx) are the access log's line.
+ */
 export function logServerError(logger: Logger, requestId: string, err: AppError): void {
-  if (err.status >= 500) logger.error({ event: 'request.error', request_id: requestId, error_code: err.code, err: describeError(err.cause ?? err) });
+  if (err.status < 500) return;
+  if (err.code === 'internal_error') {
+    logger.error({ event: 'request.error', request_id: requestId, error_code: err.code, err: describeError(err.cause ?? err) });
+    return;
+  }
+  const cause = err.cause instanceof Error ? err.cause as Error & { code?: unknown } : null;
+  logger.warn({
+    event: 'request.refused', request_id: requestId, error_code: err.code,
+    ...(cause ? { err: { type: cause.name, code: typeof cause.code === 'string' ? cause.code : undefined } } : {}),
+  });
 }
 
 /** Catches downstream errors and unmatched routes and renders them. */
