@@ -50,16 +50,17 @@ export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, 
   // Bytes that are not UTF-8 would be decoded one way here (replacement characters) and
   // perhaps another way upstream.
   if (!isUtf8(raw)) throw new AppError('invalid_json', 'The request body is not valid UTF-8.');
+  const text = raw.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new AppError('invalid_json', 'We could not parse the JSON body of your request.');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new AppError('invalid_json', 'The JSON body must be an object.');
   }
-  assertNoDuplicateKeys(raw, parsed);
+  assertNoDuplicateKeys(text, parsed);
   return { raw, json: parsed as Record<string, unknown> };
 }
 
