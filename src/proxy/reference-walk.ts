@@ -49,11 +49,13 @@ const REFERENCE_NOUNS: ReadonlySet<string> = new Set([
 const UPSTREAM_ID_SHAPE = /^(?:(?:resp|msg|rs|fc|ctc|ws|fs|ci|ig|mcp|mcpr|mcpl|lsh|cu|conv|cntr|cfile|vs|vsfb|pmpt|audio|voice|skill|upload|batch)_|(?:file|chatcmpl)-)[A-Za-z0-9]/i;
 
 /**
- * A key as a lenient parser may read it: some match member names case-insensitively, and a few
- * fold 'ſ' (U+017F) to 's' and the Kelvin sign to 'k' (toLowerCase already does that one).
+ * A key as a lenient parser may read it: some match member names case-insensitively, a few
+ * fold 'ſ' (U+017F) to 's' and the Kelvin sign to 'k' (toLowerCase already does that one), and
+ * one reading C strings would stop at a NUL.
  */
 export function foldKey(key: string): string {
-  return key.toLowerCase().replaceAll('\u017f', 's');
+  const nul = key.indexOf('\0');
+  return (nul === -1 ? key : key.slice(0, nul)).toLowerCase().replaceAll('\u017f', 's');
 }
 
 /** Whether an unknown key reads like a reference (`id`, `…_id`, `…_ids`, or a reference noun). */

@@ -152,11 +152,14 @@ describe('references in request bodies (finding 2): the shapes', () => {
     }
   });
 
-  it('refuses another spelling of a known field, which a case-insensitive parser would read as it', () => {
+  it('refuses another spelling of a known field, which a case-insensitive or NUL-terminating parser would read as it', () => {
     for (const [body, param] of [
       [{ model: 'm', input: 'x', Tools: [] }, 'Tools'],
       [{ model: 'm', input: 'x', PREVIOUS_RESPONSE_ID: 'resp_1' }, 'PREVIOUS_RESPONSE_ID'],
       [{ model: 'm', input: 'x', 'tool\u017f': [] }, 'tool\u017f'],
+      [{ model: 'm', input: 'x', 'previous_response_id\u0000x': 'resp_1' }, 'previous_response_id\u0000x'],
+      [{ model: 'm', input: 'x', stream_options: { 'include_obfuscation\u0000': true } }, 'stream_options.include_obfuscation\u0000'],
+      [{ model: 'm', input: 'x', extra: { 'x_id\u0000y': 1 } }, 'extra.x_id\u0000y'],
       [{ model: 'm', input: [{ type: 'reasoning', ID: 'rs_1', summary: [] }] }, 'input[0].ID'],
     ] as const) {
       expect(refusal(body, RESPONSE_CREATE).param, JSON.stringify(body)).to.equal(param);
