@@ -144,6 +144,17 @@ describe('security: references in request bodies (finding 2)', () => {
       });
     }
 
+    it('refuses a body naming more objects than any conversation holds, before any query', async () => {
+      const input = Array.from({ length: 10_001 }, (_, i) => ({ id: `msg_${i}` }));
+      const before = await databaseNow();
+      fake.reset();
+      const res = await call(a.key, 'POST', '/v1/responses', { model: 'fake-model', input });
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error.message).to.match(/more than 10000 upstream objects/);
+      expect(fake.requests).to.have.length(0);
+      expect(await databaseNow()).to.equal(before);
+    });
+
     it('metadata updates take metadata and nothing that could name an object', async () => {
       await expectRefused(() => call(a.key, 'POST', `/v1/conversations/${conversationA}`, { metadata: { k: 'v' }, conversation_id: 'conv_x' }), 400, 'conversation_id', 'conversation update');
       // A metadata map's own keys are the user's: never read as references.
