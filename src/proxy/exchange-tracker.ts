@@ -1,12 +1,14 @@
 // Follows one creation exchange (chat completion, response, embedding): records ownership of
-// the id upstream assigns before the client can see it, collects usage, and publishes the
-// completed exchange when the relay finishes.
+// the id upstream assigns before the client can see it (and of a response's output items:
+// revealed-items.ts), collects usage, and publishes the completed exchange when the relay
+// finishes.
 import type { Principal } from '../auth/api-keys.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
 import type { Observer, RelayOutcome } from './relay.ts';
 import { sha256 } from './answer.ts';
 import type { RequestMeter } from '../http/context.ts';
+import { FINAL_RESPONSE_EVENTS, ITEM_EVENT_MARK, RevealedItems, revealedObjects, revealsItems } from './revealed-items.ts';
 
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
@@ -19,7 +21,7 @@ export interface TrackOptions {
   readonly meter?: RequestMeter;
   /** the conversation a response is attached to, already ownership-checked */
   readonly conversationId: string | null;
-  /** false when upstream keeps no object to come back to (chat completions without store) */
+  /** false when upstream keeps no object to come back to (chat completions without store); a response's items are recorded either way */
   readonly recordOwnership: boolean;
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
@@ -28,9 +30,6 @@ export interface TrackOptions {
 type Usage = { inputTokens: number; outputTokens: number };
 
 const USAGE_KEY = '"usage"';
-
-/** Responses stream events whose `response` carries the final usage. */
-const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
@@ -75,11 +74,14 @@ class ExchangeTracker implements Observer {
   private readonly o: TrackOptions;
   private objectId: string | null = null;
   private usage: Usage | null = null;
+  /** a response's output items (null for other kinds): passed back later, they must be the user's */
+  private readonly items: RevealedItems | null;
   /** the exchange's subscribers sign it: both bodies are hashed */
   readonly hashResponse: boolean;
   constructor(o: TrackOptions) {
     this.o = o;
     this.hashResponse = o.events.wantsHashes;
+    this.items = o.kind === 'response' ? new RevealedItems(o.ownership, o.principal.userId, o.conversationId) : null;
   }
 
   /** Takes the first id seen; a promise only when its ownership must be recorded first. */
@@ -94,35 +96,54 @@ class ExchangeTracker implements Observer {
 
   onJson(body: Record<string, unknown>): Promise<void> | undefined {
     this.usage = readUsage(body.usage) ?? this.usage;
-    return this.learnId(body.id);
+    if (this.items === null) return this.learnId(body.id);
+    // A Responses object: its id (when stored) and its output items, in one statement.
+    const objects = revealedObjects(body, 'response');
+    if (this.objectId === null && typeof body.id === 'string') {
+      this.objectId = body.id;
+      if (this.o.recordOwnership) objects.unshift({ kind: 'response', id: body.id });
+    }
+    return objects.length === 0 ? undefined : this.o.ownership.recordAll(objects, this.o.principal.userId, this.o.conversationId);
   }
 
   onEvent(event: string | undefined, data: Record<string, unknown>): Promise<void> | undefined {
     const type = event ?? (typeof data.type === 'string' ? data.type : undefined);
-    if (this.o.kind === 'response') {
+    if (this.items !== null) {
       const response = data.response as Record<string, unknown> | undefined;
-      if (!response || typeof response !== 'object') return undefined;
-      if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.usage = readUsage(response.usage) ?? this.usage;
-      return this.learnId(response.id);
+      let learned: Promise<void> | undefined;
+      if (response && typeof response === 'object') {
+        if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.usage = readUsage(response.usage) ?? this.usage;
+        learned = this.learnId(response.id);
+      }
+      const revealed = this.items.onEvent(type, data);
+      return learned && revealed ? learned.then(() => revealed) : learned ?? revealed;
     }
     this.usage = readUsage(data.usage) ?? this.usage;
     return this.learnId(data.id);
   }
 
   wantsChunk(chunk: Buffer): boolean {
-    // After the id, only a chunk with usage in it (the last, or a final Responses event).
-    return this.objectId === null || hasUsageObject(chunk);
+    // After the id, only a chunk with usage in it (the last, or a final Responses event), or
+    // one showing a response's output item.
+    return this.objectId === null || hasUsageObject(chunk) || (this.items !== null && chunk.includes(ITEM_EVENT_MARK));
   }
 
   wants(event: string | undefined, data: string): boolean {
-    // Until the id is known every event may carry it; after that only usage matters.
+    // Until the id is known every event may carry it; after that only usage and items matter.
     if (this.objectId === null) return true;
-    if (this.o.kind === 'response' && event !== undefined) return FINAL_RESPONSE_EVENTS.has(event);
+    if (this.items !== null) return revealsItems(event, data) || (event === undefined && hasUsageObject(data));
     return hasUsageObject(data);
   }
 
   /** Settles the limits (metered users), then publishes the exchange; a promise only when either must be waited for. */
   onFinish(outcome: RelayOutcome): Promise<void> | undefined {
+    // Items revealed by a stream cut before its final event are still being written.
+    const writing = this.items?.settled()?.catch(() => {});
+    if (writing) return writing.then(() => this.settleAndPublish(outcome));
+    return this.settleAndPublish(outcome);
+  }
+
+  private settleAndPublish(outcome: RelayOutcome): Promise<void> | undefined {
     const { meter } = this.o;
     if (!meter) return this.publish(outcome);
     const usage = this.usage;

@@ -2,7 +2,9 @@
 // one handler written against RequestIo, mounted twice: as a direct route (the exact path,
 // served without Koa; see src/http/direct-routes.ts) and on a Koa router (every other spelling
 // Koa's router accepts, and its 405s for other methods). Per request: authenticate, require an
-// upstream, read the body, pass the limits, check every referenced id is the caller's, relay.
+// upstream, read the body, walk it for references (a refused one is a 400 before the limits or
+// the database see the request), pass the limits, check every referenced id is the caller's
+// (one query for all of them, none when there are none), relay.
 import type Router from '@koa/router';
 import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
@@ -16,7 +18,8 @@ import type { InferenceLimits } from '../limits/inference-guard.ts';
 import type { ProxyDeps } from './routes.ts';
 import { relay, type RelayDeps } from './relay.ts';
 import { trackExchange } from './exchange-tracker.ts';
-import { assertNoUncheckedReferences } from './body-references.ts';
+import { assertOwnsReferences, bodyReferences, CHAT_COMPLETION_CREATE, EMBEDDING_CREATE, RESPONSE_CREATE } from './body-references.ts';
+import type { Shape } from './reference-walk.ts';
 
 export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
   /** API keys (whose liveness the limits check confirms) and sessions */
@@ -58,15 +61,18 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
   const bodyOptions = { limitBytes: deps.bodyLimitBytes };
 
   /** The steps every inference request takes before its route, and the lease given back after. */
-  const inference = (route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
+  const inference = (shape: Shape, route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
     const known = authenticate(deps.authenticators, io);
     const principal = known instanceof Promise ? await known : known;
     io.principal = principal;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     const body = (await readJsonBody(io.req, io, bodyOptions))!;
+    const references = bodyReferences(body.json, shape);
     const admitted = deps.limits.admit({ principal, requestBytes: body.raw.length, requestId: io.requestId, headers: io });
     const admission = admitted instanceof Promise ? await admitted : admitted;
     try {
+      const owned = assertOwnsReferences(deps.ownership, references, principal.userId);
+      if (owned) await owned;
       await route({ io, principal, body, meter: admission.meter });
     } finally {
       const released = admission.release();
@@ -91,29 +97,20 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     });
   };
 
-  const chatCompletions = inference((r) => {
-    assertNoUncheckedReferences(r.body.json);
+  const chatCompletions = inference(CHAT_COMPLETION_CREATE, (r) => {
     const stream = wantsStream(r.body.json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/chat/completions', body: r.body.raw }, { stream, observer: track(r, 'chat.completion', null) });
   });
 
-  const responses = inference(async (r) => {
+  // The conversation and previous_response_id were checked with the body's other references.
+  const responses = inference(RESPONSE_CREATE, (r) => {
     const { json } = r.body;
-    const userId = r.principal.userId;
     const conversation = conversationRef(json);
-    if (conversation !== null) await deps.ownership.assertOwns('conversation', conversation, userId, 'conversation');
-    const previous = json.previous_response_id;
-    if (previous !== undefined && previous !== null) {
-      if (typeof previous !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string', { param: 'previous_response_id' });
-      await deps.ownership.assertOwns('response', previous, userId, 'previous_response_id');
-    }
-    assertNoUncheckedReferences(json);
     const stream = wantsStream(json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/responses', body: r.body.raw }, { stream, observer: track(r, 'response', conversation) });
   });
 
-  const embeddings = inference((r) => {
-    assertNoUncheckedReferences(r.body.json);
+  const embeddings = inference(EMBEDDING_CREATE, (r) => {
     return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
   });
 
