@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, isAllZero, utf8 } from '../tdx/bytes.ts';
 import { bootEventPayload, type RtmrReplay } from '../tdx/event-log.ts';
 import type { TdxQuote } from '../tdx/quote-parse.ts';
-import { fail, pass, skip } from './check.ts';
+import { errorText, fail, pass, skip } from './check.ts';
 import type { Check, GatewayAttestation, VerifyOptions } from './types.ts';
 
 /** info.tcb_info as an object (dstack returns it either as an object or as a JSON string). */
@@ -25,7 +25,12 @@ export function tcbInfoOf(g: GatewayAttestation): Record<string, unknown> | unde
 /** app_compose.hash; returns the verified compose hash (hex) for the MRCONFIGID check. */
 export function checkComposeHash(replay: RtmrReplay | undefined, g: GatewayAttestation, opts: VerifyOptions): { check: Check; composeHash?: string } {
   if (!replay) return { check: fail('app_compose.hash', 'event log did not replay, so its compose-hash event is not evidence') };
-  const eventHash = bootEventPayload(replay, 'compose-hash');
+  let eventHash: string | null;
+  try {
+    eventHash = bootEventPayload(replay, 'compose-hash');
+  } catch (e) {
+    return { check: fail('app_compose.hash', errorText(e)) };
+  }
   if (eventHash === null) return { check: fail('app_compose.hash', 'no compose-hash boot event in the event log') };
   // MRCONFIGID is compared with the measured hash whatever the other comparisons say.
   const result = (check: Check): { check: Check; composeHash: string } => ({ check, composeHash: eventHash });
