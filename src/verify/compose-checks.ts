@@ -2,7 +2,8 @@
 // shows (and of the one the auditor expects), MRCONFIGID carries it, and every container image
 // in it is pinned by digest.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, isAllZero, utf8 } from '../tdx/bytes.ts';
+import { bytesEqual, bytesToHex, hexToBytes, isAllZero, utf8 } from '../tdx/bytes.ts';
+import { appComposeKeyProvider, mrConfigIdV1, mrConfigIdV2, mrConfigIdV3, parseMrConfigV3 } from '../tdx/mr-config.ts';
 import { bootEventPayload, type RtmrReplay } from '../tdx/event-log.ts';
 import type { TdxQuote } from '../tdx/quote-parse.ts';
 import { errorText, fail, pass, skip } from './check.ts';
@@ -54,15 +55,91 @@ export function checkComposeHash(replay: RtmrReplay | undefined, g: GatewayAttes
   return result(pass('app_compose.hash', `compose-hash ${eventHash} = sha256(app_compose)${extra.length ? `; ${extra.join(', ')}` : ''}`));
 }
 
-/** app_compose.mrconfigid: MRCONFIGID = 01 ‖ compose hash ‖ zeros; skipped when all zero (older dstack). */
-export function checkMrConfigId(q: TdxQuote, composeHash: string | undefined): Check {
+/** vm_config as an object (dstack sends it as a JSON string; the report may carry either). */
+export function vmConfigOf(g: GatewayAttestation): Record<string, unknown> | undefined {
+  let v: unknown = g.vm_config ?? g.info?.['vm_config'];
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** The verified app-compose object: its text hashes to the measured compose hash. */
+function verifiedAppCompose(g: GatewayAttestation, composeHash: string): Record<string, unknown> {
+  const text = tcbInfoOf(g)?.['app_compose'];
+  if (typeof text !== 'string' || bytesToHex(sha256(utf8(text))) !== composeHash) throw new Error('the report has no app-compose whose hash is the measured compose hash');
+  const v: unknown = JSON.parse(text);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('app_compose is not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function bootPayload(replay: RtmrReplay | undefined, name: string): Uint8Array | undefined {
+  const p = replay ? bootEventPayload(replay, name) : null;
+  return p === null ? undefined : hexToBytes(p);
+}
+
+/** The MRCONFIGID this report should have, for the version its first byte names, with what it binds. */
+function expectedMrConfigId(version: number, composeHash: string, replay: RtmrReplay | undefined, g: GatewayAttestation): { want: Uint8Array; binds: string } {
+  const compose = hexToBytes(composeHash);
+  if (version === 1) return { want: mrConfigIdV1(compose), binds: 'v1: 01 ‖ compose hash' };
+  if (version === 2) {
+    const app = verifiedAppCompose(g, composeHash);
+    const appId = bootPayload(replay, 'app-id');
+    if (!appId) throw new Error('MRCONFIGID v2 binds the app id, but the event log has no app-id boot event');
+    const keyProviderId = app['key_provider_id'];
+    if (typeof keyProviderId !== 'string' || keyProviderId === '') throw new Error('MRCONFIGID v2 binds the app-compose key_provider_id, which is not set');
+    const keyProvider = appComposeKeyProvider(app);
+    return {
+      want: mrConfigIdV2({ composeHash: compose, appId, keyProvider, keyProviderId: hexToBytes(keyProviderId, 'key_provider_id') }),
+      binds: `v2: keccak256(compose hash ‖ app id ${bytesToHex(appId)} ‖ key provider ${keyProvider} ‖ its id)`,
+    };
+  }
+  if (version === 3) {
+    const document = vmConfigOf(g)?.['mr_config'] ?? g['mr_config'];
+    if (typeof document !== 'string') throw new Error('MRCONFIGID v3 binds an mr_config document, but the report carries none (vm_config.mr_config)');
+    const doc = parseMrConfigV3(document);
+    if (doc.version !== 3) throw new Error(`mr_config document version ${doc.version} is not 3`);
+    if (bytesToHex(doc.composeHash) !== composeHash) throw new Error(`mr_config compose_hash ${bytesToHex(doc.composeHash)} is not the measured ${composeHash}`);
+    const pinned: string[] = [];
+    for (const [field, event, value] of [['app_id', 'app-id', doc.appId], ['instance_id', 'instance-id', doc.instanceId]] as const) {
+      if (value === undefined) continue;
+      const measured = bootPayload(replay, event);
+      if (!measured || bytesToHex(measured) !== bytesToHex(value)) throw new Error(`mr_config ${field} ${bytesToHex(value)} is not the measured ${event} ${measured ? bytesToHex(measured) : '(none)'}`);
+      pinned.push(field);
+    }
+    const app = verifiedAppCompose(g, composeHash);
+    if (doc.keyProvider !== appComposeKeyProvider(app)) throw new Error(`mr_config key_provider "${doc.keyProvider}" is not the app-compose's "${appComposeKeyProvider(app)}"`);
+    if (doc.keyProviderId !== undefined) {
+      const appId = typeof app['key_provider_id'] === 'string' ? app['key_provider_id'].toLowerCase() : '';
+      if (bytesToHex(doc.keyProviderId) !== appId) throw new Error('mr_config key_provider_id is not the app-compose key_provider_id');
+      pinned.push('key_provider_id');
+    }
+    const unchecked = [doc.gpuPolicyHash ? 'gpu_policy_hash' : '', doc.initScriptHashes ? 'init_script_hashes' : ''].filter(Boolean);
+    return {
+      want: mrConfigIdV3(document),
+      binds: `v3: sha256 of the mr_config document (compose hash, key provider ${doc.keyProvider}${pinned.length ? `, ${pinned.join(', ')}` : ''}${unchecked.length ? `; ${unchecked.join(', ')} shown, not checked` : ''})`,
+    };
+  }
+  throw new Error(`MRCONFIGID version ${version} is not one dstack writes (1, 2 or 3)`);
+}
+
+/** app_compose.mrconfigid: MRCONFIGID in dstack's v1, v2 or v3 format binds the measured compose hash; skipped when all zero (older dstack). */
+export function checkMrConfigId(q: TdxQuote, composeHash: string | undefined, replay: RtmrReplay | undefined, g: GatewayAttestation): Check {
   const m = q.body.mrConfigId;
-  if (isAllZero(m)) return skip('app_compose.mrconfigid', 'MRCONFIGID is all zero (older dstack): the compose hash is bound through RTMR3 only');
+  if (isAllZero(m)) return skip('app_compose.mrconfigid', 'MRCONFIGID is all zero (older dstack): the compose hash is bound through RTMR3 only', 'MRCONFIGID zero, older dstack');
   if (composeHash === undefined) return fail('app_compose.mrconfigid', 'no verified compose hash to compare MRCONFIGID with');
-  const want = '01' + composeHash + '00'.repeat(15);
-  return bytesToHex(m) === want
-    ? pass('app_compose.mrconfigid', 'MRCONFIGID = 01 ‖ compose hash')
-    : fail('app_compose.mrconfigid', `MRCONFIGID ${bytesToHex(m)} is not 01 ‖ compose hash ‖ zeros`);
+  try {
+    const { want, binds } = expectedMrConfigId(m[0] as number, composeHash, replay, g);
+    return bytesEqual(m, want)
+      ? pass('app_compose.mrconfigid', `MRCONFIGID ${binds}`)
+      : fail('app_compose.mrconfigid', `MRCONFIGID ${bytesToHex(m)} is not ${bytesToHex(want)} (${binds})`);
+  } catch (e) {
+    return fail('app_compose.mrconfigid', errorText(e));
+  }
 }
 
 /** `image:` values of a docker-compose YAML (line-based: the verifier stays dependency-free and browser-safe). */

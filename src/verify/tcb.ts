@@ -70,7 +70,7 @@ async function checkCrl(name: string, hex: string, issuer: Cert, revocable: Cert
 
 /** quote.tcb; `pckChain` is the quote's chain (leaf, platform/processor CA, root). */
 export async function checkTcb(q: TdxQuote, pckChain: Cert[] | undefined, collateral: Collateral | undefined, roots: Cert[], at: Date): Promise<{ check: Check; status?: string }> {
-  if (!collateral) return { check: skip('quote.tcb', 'no collateral given (--collateral FILE or --pccs-url URL)') };
+  if (!collateral) return { check: skip('quote.tcb', 'no collateral given (--collateral FILE or --pccs-url URL)', 'no collateral') };
   if (!pckChain || pckChain.length < 2) return { check: fail('quote.tcb', 'no usable PCK chain in the quote') };
   const notes: string[] = [];
   try {

@@ -27,6 +27,8 @@ export interface Check {
   status: CheckStatus;
   detail: string;
   required: boolean;
+  /** For a skip: the short reason the verdict line gives. */
+  brief?: string;
 }
 
 /** The verdict: ok when no required check failed. */
@@ -66,6 +68,8 @@ export interface GatewayAttestation {
   intel_quote: string;
   event_log?: unknown;
   vm_config?: unknown;
+  /** MRCONFIGID v3's document, when the host does not carry it in vm_config.mr_config. */
+  mr_config?: string;
   info?: DstackInfo;
   build?: unknown;
   simulated?: boolean;

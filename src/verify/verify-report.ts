@@ -74,7 +74,7 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
     put(log.check);
     const compose = checkComposeHash(log.replay, g, options);
     put(compose.check);
-    put(checkMrConfigId(q, compose.composeHash));
+    put(checkMrConfigId(q, compose.composeHash, log.replay, g));
   }
   put(checkImagesPinned(g, options.imageDigest));
   put(checkResponseSignature(g, options));
@@ -86,7 +86,7 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
     put(pass('simulated', 'report is not simulated'));
   }
 
-  const checks = CHECK_IDS.map((id) => results.get(id) ?? skip(id, 'not run: the quote did not parse'));
+  const checks = CHECK_IDS.map((id) => results.get(id) ?? skip(id, 'not run: the quote did not parse', 'quote did not parse'));
   const ok = checks.every((c) => c.status !== 'fail' || !c.required);
   return tcbStatus === undefined ? { ok, checks } : { ok, checks, tcbStatus };
 }
