@@ -16,6 +16,8 @@ import { bytesToHex, concatBytes, hexToBytes } from '../tdx/bytes.ts';
 
 export const SIMULATED_ROOT_NAME = 'CN=Cloister Simulated TDX Root, O=Cloister (simulated, not Intel)';
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/** TD attributes of a production dstack TD: only SEPT_VE_DISABLE (bit 28). */
+const SEPT_VE_DISABLE_ONLY = hexToBytes('0000001000000000');
 /** 16 bytes spelling "CLOISTER-SIMUL8" plus a zero. */
 const SIMULATED_QE_VENDOR_ID = new Uint8Array([...new TextEncoder().encode('CLOISTER-SIMUL8'), 0]);
 
@@ -87,7 +89,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const quote = await buildQuote({
         // Not Intel's QE vendor id: nothing about a simulated quote should look like Intel's.
         header: { qeVendorId: SIMULATED_QE_VENDOR_ID },
-        body: { mrTd, mrConfigId, rtmr0: replay.rtmrs[0], rtmr1: replay.rtmrs[1], rtmr2: replay.rtmrs[2], rtmr3: replay.rtmrs[3], reportData: padded },
+        body: { mrTd, mrConfigId, tdAttributes: SEPT_VE_DISABLE_ONLY, rtmr0: replay.rtmrs[0], rtmr1: replay.rtmrs[1], rtmr2: replay.rtmrs[2], rtmr3: replay.rtmrs[3], reportData: padded },
         sign: (m) => p256.sign(m, attestationKey),
         attestationPublicKey: p256.getPublicKey(attestationKey, false),
         signQeReport: async (m) => new Uint8Array(await crypto.subtle.sign(EC, pki.pckKey, m as Uint8Array<ArrayBuffer>)),

@@ -7,6 +7,7 @@ export const CHECK_IDS = [
   'quote.signature',
   'quote.qe_report',
   'quote.pck_chain',
+  'quote.td_attributes',
   'quote.tcb',
   'report_data.binding',
   'report_data.nonce',

@@ -16,6 +16,7 @@ import { checkPckChain, checkQeReport, checkQuoteParse, checkQuoteSignature } fr
 import { checkBinding, checkNonce } from './binding.ts';
 import { checkResponseSignature } from './response-signature.ts';
 import { checkTcb } from './tcb.ts';
+import { checkTdAttributes } from './td-attributes.ts';
 import { CHECK_IDS, type AttestationReport, type Check, type CheckId, type GatewayAttestation, type VerifyOptions, type VerifyResult } from './types.ts';
 
 /** Thrown for unusable options (bad nonce or hash hex) and for input that is not a report at all. */
@@ -65,6 +66,7 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
     const chain = await checkPckChain(q, { roots, acceptOwnRoot: options.allowSimulated === true && g.simulated === true, at });
     put(chain.check);
     put(await checkQeReport(q, chain.chain?.[0]));
+    put(checkTdAttributes(q));
     const tcb = await checkTcb(q, chain.chain, options.collateral, roots, at);
     put(tcb.check);
     tcbStatus = tcb.status;

@@ -42,7 +42,7 @@ describe('cloister verify (runVerify)', () => {
   it('exit 0 with --allow-simulated: one line per check and a PASS verdict', async () => {
     const f = fakeIo({ 'r.json': reportJson });
     expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce, '--allow-simulated'], f.io)).to.equal(0);
-    expect(f.out).to.have.length(14);
+    expect(f.out).to.have.length(15);
     expect(f.out[0]).to.match(/^✓ quote\.parse/);
     expect(f.out.find((l) => l.includes('quote.tcb'))).to.match(/^– /);
     expect(f.out.at(-1)).to.match(/^VERDICT: PASS/);
@@ -61,7 +61,7 @@ describe('cloister verify (runVerify)', () => {
     expect(f.out).to.have.length(1);
     const j = JSON.parse(f.out[0] as string) as { ok: boolean; checks: Record<string, unknown>[] };
     expect(j.ok).to.equal(false);
-    expect(j.checks).to.have.length(13);
+    expect(j.checks).to.have.length(14);
     expect(Object.keys(j.checks[0] as object)).to.deep.equal(['id', 'status', 'detail']);
     expect(j.checks.find((c) => c['id'] === 'report_data.nonce')?.['status']).to.equal('fail');
   });

@@ -58,6 +58,8 @@ export interface SimReportOptions {
   vmConfig?: unknown;
   /** TD attributes (8 bytes); default SEPT_VE_DISABLE only, as dstack's real quotes have. */
   tdAttributes?: Uint8Array;
+  /** Build a v5 quote with a TDX 1.5 body carrying this MRSERVICETD. */
+  td15MrServiceTd?: Uint8Array;
 }
 
 export const SIM_APP_ID = 'aa'.repeat(20);
@@ -79,7 +81,11 @@ export async function makeSimReport(opts: SimReportOptions = {}): Promise<SimRep
   const attSk = p256.utils.randomSecretKey();
   const reportData = buildReportData(bindFromAddress(address), hexToBytes(nonce));
   const quote = await buildQuote({
-    body: { mrTd: new Uint8Array(48).fill(7), mrConfigId, rtmr3: replay.rtmrs[3], reportData, tdAttributes: opts.tdAttributes ?? SEPT_VE_DISABLE_ONLY },
+    ...(opts.td15MrServiceTd ? { header: { version: 5 as const } } : {}),
+    body: {
+      mrTd: new Uint8Array(48).fill(7), mrConfigId, rtmr3: replay.rtmrs[3], reportData, tdAttributes: opts.tdAttributes ?? SEPT_VE_DISABLE_ONLY,
+      ...(opts.td15MrServiceTd ? { teeTcbSvn2: new Uint8Array(16), mrServiceTd: opts.td15MrServiceTd } : {}),
+    },
     sign: (m) => p256.sign(m, attSk),
     attestationPublicKey: p256.getPublicKey(attSk, false),
     signQeReport: async (m) => new Uint8Array(await crypto.subtle.sign(EC, pki.pckKeys.privateKey, m as Uint8Array<ArrayBuffer>)),

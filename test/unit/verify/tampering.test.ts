@@ -25,7 +25,7 @@ describe('verify: simulated report and tampering', () => {
     const r = await verifyReport(sim.report, { ...base, appCompose: sim.appCompose, composeHash: sim.composeHash, imageDigest: IMAGE, responseSignature: sim.signExchange(request, response), requestBytes: request, responseBytes: response });
     expect(failing(r)).to.deep.equal([]);
     expect(r.ok).to.equal(true);
-    expect(r.checks.map((c) => c.id)).to.deep.equal(['quote.parse', 'quote.signature', 'quote.qe_report', 'quote.pck_chain', 'quote.tcb', 'report_data.binding', 'report_data.nonce', 'event_log.replay', 'app_compose.hash', 'app_compose.mrconfigid', 'app_compose.images_pinned', 'signature.response', 'simulated']);
+    expect(r.checks.map((c) => c.id)).to.deep.equal(['quote.parse', 'quote.signature', 'quote.qe_report', 'quote.pck_chain', 'quote.td_attributes', 'quote.tcb', 'report_data.binding', 'report_data.nonce', 'event_log.replay', 'app_compose.hash', 'app_compose.mrconfigid', 'app_compose.images_pinned', 'signature.response', 'simulated']);
     expect(byId(r, 'quote.pck_chain').detail).to.match(/simulated root accepted/);
     expect(byId(r, 'simulated').detail).to.match(/SIMULATED/);
   });
