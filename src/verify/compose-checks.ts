@@ -23,8 +23,8 @@ export function tcbInfoOf(g: GatewayAttestation): Record<string, unknown> | unde
   return t ?? undefined;
 }
 
-/** app_compose.hash; returns the verified compose hash (hex) for the MRCONFIGID check. */
-export function checkComposeHash(replay: RtmrReplay | undefined, g: GatewayAttestation, opts: VerifyOptions): { check: Check; composeHash?: string } {
+/** app_compose.hash; returns the verified compose hash (hex) for the MRCONFIGID check. `allowed`: the policy's compose hashes (empty: any). */
+export function checkComposeHash(replay: RtmrReplay | undefined, g: GatewayAttestation, opts: VerifyOptions, allowed: readonly string[] = []): { check: Check; composeHash?: string } {
   if (!replay) return { check: fail('app_compose.hash', 'event log did not replay, so its compose-hash event is not evidence') };
   let eventHash: string | null;
   try {
@@ -51,6 +51,10 @@ export function checkComposeHash(replay: RtmrReplay | undefined, g: GatewayAttes
     const want = opts.composeHash.replace(/^0x/, '').toLowerCase();
     if (want !== eventHash) return result(fail('app_compose.hash', `expected compose hash ${want}, measured ${eventHash}`));
     extra.push('equals your compose hash');
+  }
+  if (allowed.length) {
+    if (!allowed.includes(eventHash)) return result(fail('app_compose.hash', `compose hash ${eventHash} is not one the policy allows (${allowed.join(', ')})`));
+    extra.push('allowed by the policy');
   }
   return result(pass('app_compose.hash', `compose-hash ${eventHash} = sha256(app_compose)${extra.length ? `; ${extra.join(', ')}` : ''}`));
 }
@@ -157,8 +161,8 @@ export function composeImages(yaml: string): string[] {
 
 const PINNED = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
-/** app_compose.images_pinned: every image is `name@sha256:<64 hex>`; `imageDigest` must be among them. */
-export function checkImagesPinned(g: GatewayAttestation, imageDigest: string | undefined): Check {
+/** app_compose.images_pinned: every image is `name@sha256:<64 hex>`; `imageDigest` must be among them; with a policy list, every image must use one of its digests. */
+export function checkImagesPinned(g: GatewayAttestation, imageDigest: string | undefined, allowedDigests: readonly string[] = []): Check {
   const appCompose = tcbInfoOf(g)?.['app_compose'];
   if (typeof appCompose !== 'string') return fail('app_compose.images_pinned', 'report has no info.tcb_info.app_compose');
   let compose: unknown;
@@ -173,11 +177,16 @@ export function checkImagesPinned(g: GatewayAttestation, imageDigest: string | u
   if (images.length === 0) return fail('app_compose.images_pinned', 'docker_compose_file names no image');
   const loose = images.filter((i) => !PINNED.test(i));
   if (loose.length) return fail('app_compose.images_pinned', `not pinned by digest: ${loose.join(', ')}`);
+  if (allowedDigests.length) {
+    const foreign = images.filter((i) => !allowedDigests.includes(i.slice(i.indexOf('@') + 1)));
+    if (foreign.length) return fail('app_compose.images_pinned', `image(s) not allowed by the policy: ${foreign.join(', ')}`);
+  }
+  const byPolicy = allowedDigests.length ? ', every one allowed by the policy' : '';
   if (imageDigest !== undefined) {
     const want = imageDigest.trim();
     const hit = want.includes('@') ? images.includes(want) : images.some((i) => i.endsWith(`@${want}`));
     if (!hit) return fail('app_compose.images_pinned', `${want} is not among the images: ${images.join(', ')}`);
-    return pass('app_compose.images_pinned', `${images.length} image(s) pinned, including ${want}`);
+    return pass('app_compose.images_pinned', `${images.length} image(s) pinned${byPolicy}, including ${want}`);
   }
-  return pass('app_compose.images_pinned', `${images.length} image(s) pinned by digest: ${images.join(', ')}`);
+  return pass('app_compose.images_pinned', `${images.length} image(s) pinned by digest${byPolicy}: ${images.join(', ')}`);
 }
