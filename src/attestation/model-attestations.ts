@@ -7,7 +7,7 @@
 // signing_algo, an info object, nvidia_payload and tls_cert_fingerprint strings or null, an
 // event_log string or array — or the whole provider report is refused (with the reason), since
 // one malformed element makes those verifiers reject Cloister's report.
-import { arrayElements, objectMembers, type Span } from './raw-json.ts';
+import { arrayElements, objectMembers, type Span } from '../verify/raw-json.ts';
 
 /** The provider's attestation objects as exact text, or why there are none. */
 export type ModelAttestations = { readonly items: readonly string[] } | { readonly error: string };

@@ -11,7 +11,7 @@ import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase } from '../../support/test-database.ts';
 import { FAKE_MODEL_SIGNERS, startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
 import { nearCheckGateway, nearParseReport } from '../../support/near-verifier-expectations.ts';
-import { objectMembers, arrayElements } from '../../../src/attestation/raw-json.ts';
+import { objectMembers, arrayElements } from '../../../src/verify/raw-json.ts';
 
 const nonce = (): string => createHash('sha256').update(String(Math.random())).digest('hex');
 

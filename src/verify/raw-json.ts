@@ -1,7 +1,9 @@
-// Where things are in a JSON text, so parts of a model provider's report can be passed on byte
-// for byte (its own signatures stay checkable) instead of being re-serialised. Called only on
-// text JSON.parse accepted; it refuses duplicate keys in the objects it maps, because JSON.parse
-// keeps the last of them and a reader that keeps the first would see another report.
+// Where things are in a JSON text, so signed parts can be kept byte for byte instead of being
+// re-serialised: Intel's TCB info and QE identity (their signature covers the exact text) and a
+// model provider's attestations (their own signatures stay checkable). Called only on text
+// JSON.parse accepted; it refuses duplicate keys in the objects it maps, because JSON.parse keeps
+// the last of them and a reader that keeps the first would see another document. Pure, so the
+// browser verifier uses it too.
 
 /** [start, end) of a JSON value in its text. */
 export interface Span {
