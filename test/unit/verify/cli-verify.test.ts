@@ -73,7 +73,7 @@ describe('cloister verify (runVerify)', () => {
     expect(f.out.at(-1)).to.equal('VERDICT: FAIL — quote.pck_chain, os.measurements, simulated; skipped: quote.tcb (no collateral), signature.response (no response signature given)');
   });
 
-  it('--json carries every field: verdict, TCB status, advisories, policy, and per check its requiredness and skip reason', async () => {
+  it('finding 10: --json carries every field: verdict, TCB status, advisories, policy, and per check its requiredness and skip reason', async () => {
     const f = fakeIo({ 'r.json': reportJson });
     expect(await runVerify(['--report', 'r.json', '--json', '--nonce', '00'.repeat(32), '--allow-simulated', '--require', 'quote.tcb'], f.io)).to.equal(1);
     expect(f.out).to.have.length(1);
