@@ -44,6 +44,7 @@ import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
 import { createAttestationRouter } from './attestation/routes.ts';
+import { gateUpstream } from './attestation/readiness.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { startAuditRetention } from './audit/retention.ts';
 import { createAdminService, type AdminService } from './admin/service.ts';
@@ -210,7 +211,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     services.onClose(() => inferenceLimits.close());
     const proxyDeps = {
-      upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
+      // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.
+      upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
       idempotencyKeys: idempotencyKeys(services.sessionSecret),
     };
@@ -221,7 +223,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       authenticators: [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)],
     });
     const routers = [
-      createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
+      createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token, readiness: [{ name: 'attestation', report: () => attestation.readiness.report() }] }),
       createDocsRouter({ publicUrl: config.server.publicUrl.origin, version: readBuildInfo(appRoot()).version }),
       ...signIn.routers,
       createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),

@@ -118,13 +118,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const m = models.find((x) => x.id === wanted);
       return m ? json(res, 200, m) : notFound(res);
     }
-    if (head === 'attestation' && id === 'report') {
-      // Deliberately odd formatting: Cloister must pass it through byte for byte.
-      if (u.searchParams.get('model') === 'broken') { res.writeHead(500).end('down'); return; }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{ "model_attestations" : [ {"model":${JSON.stringify(u.searchParams.get('model'))}, "nonce":"${u.searchParams.get('nonce')}", "quote":"00ff" } ],  "x":1.50 }`);
-      return;
-    }
+    if (head === 'attestation' && id === 'report') return attestationReport(u, res);
     if (head === 'embeddings' && rec.method === 'POST') {
       return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
     }
@@ -335,4 +329,27 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Model attestation objects in NEAR AI Cloud's shape, one per signer (addresses 0x11…11 and 0x22…22). */
+export const FAKE_MODEL_SIGNERS = ['0x' + '11'.repeat(20), '0x' + '22'.repeat(20)];
+
+function fakeModelAttestation(signer: string, model: string, nonce: string, algo: string): string {
+  // Deliberately odd formatting: Cloister must pass each object on byte for byte.
+  return `{ "signing_address" : "${signer}", "signing_algo":"${algo}", "request_nonce":"${nonce}",  "model_name":${JSON.stringify(model)},
+    "intel_quote":"00ff", "nvidia_payload":"{\\"nonce\\":\\"${nonce}\\"}", "event_log":[], "info":{"tcb_info":"{\\"app_compose\\":\\"{}\\"}"}, "x":1.50 }`;
+}
+
+/** GET /attestation/report: NEAR's shape by default; 'single' answers one attestation object, 'odd' a malformed one, 'broken' a 500. */
+function attestationReport(u: URL, res: http.ServerResponse): void {
+  const model = u.searchParams.get('model') ?? '';
+  const nonce = u.searchParams.get('nonce') ?? '';
+  const algo = u.searchParams.get('signing_algo') ?? 'ecdsa';
+  if (model === 'broken') { res.writeHead(500).end('down'); return; }
+  const wanted = u.searchParams.get('signing_address');
+  const signers = FAKE_MODEL_SIGNERS.filter((a) => wanted === null || a === wanted.toLowerCase() || a.slice(2) === wanted.toLowerCase());
+  res.writeHead(200, { 'content-type': 'application/json' });
+  if (model === 'single') { res.end(fakeModelAttestation(FAKE_MODEL_SIGNERS[0]!, model, nonce, algo)); return; }
+  if (model === 'odd') { res.end(`{"model_attestations":[${fakeModelAttestation(FAKE_MODEL_SIGNERS[0]!, model, nonce, algo)}, {"model":"x","quote":"00ff"}]}`); return; }
+  res.end(`{ "gateway_attestation": {"signing_address":"0x${'33'.repeat(20)}"} , "model_attestations" : [ ${signers.map((a) => fakeModelAttestation(a, model, nonce, algo)).join(' ,\n ')} ] }`);
 }
