@@ -12,6 +12,7 @@ import { join } from 'node:path';
 const TOOLS = {
   tar: () => /\(GNU tar\) (\S+)/.exec(run('tar', ['--version']))?.[1],
   mmdebstrap: () => /^mmdebstrap (\S+)/.exec(run('mmdebstrap', ['--version']))?.[1],
+  dpkg: () => /version (\S+)/.exec(run('dpkg-deb', ['--version']))?.[1],
   npm: () => run('npm', ['--version']).trim(),
 };
 
