@@ -82,7 +82,7 @@ if [ -n "$push" ]; then
 fi
 if [ -n "$load" ]; then
   [ "$load" = default ] && load="cloister:${commit:0:12}"
-  skopeo copy --quiet "oci:$out:$REF_NAME" "docker-daemon:$load" >&2
+  skopeo copy --quiet ${DOCKER_HOST:+--dest-daemon-host "$DOCKER_HOST"} "oci:$out:$REF_NAME" "docker-daemon:$load" >&2
   say "loaded into Docker as $load"
 fi
 say "commit $commit, SOURCE_DATE_EPOCH=$epoch, $((size / 1000000)) MB in $(( $(date +%s) - started )) s, layout $out"
