@@ -38,6 +38,9 @@ export function imageConfig({ epoch, commit, version, source, diffIds, descripti
         `DATA_DIR=${DATA_DIR}`,
       ],
       Entrypoint: ['/usr/local/bin/node', '/app/bin/cloister.js'],
+      // The one writable place (owned by node, 0700): a container started with --read-only and
+      // no mount of its own still gets a volume here instead of failing on its first write.
+      Volumes: { [DATA_DIR]: {} },
       Cmd: ['serve'],
       WorkingDir: '/app',
       Labels: {

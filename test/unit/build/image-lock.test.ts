@@ -131,6 +131,7 @@ describe('OCI assembly', () => {
     expect(config.config.Entrypoint).to.deep.equal(['/usr/local/bin/node', '/app/bin/cloister.js']);
     expect(config.config.Cmd).to.deep.equal(['serve']);
     expect(config.config.Env).to.include.members(['NODE_ENV=production', 'DATA_DIR=/var/lib/cloister', 'HOST=0.0.0.0', 'PORT=8080']);
+    expect(config.config.Volumes).to.deep.equal({ '/var/lib/cloister': {} });
     expect(config.config.Healthcheck.Test.join(' ')).to.contain('/healthz');
     expect(config.config.Labels['org.opencontainers.image.revision']).to.equal('c'.repeat(40));
   });
