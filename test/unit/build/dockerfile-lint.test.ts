@@ -65,4 +65,11 @@ describe('docker-compose.yml', () => {
     expect(example).to.not.match(/^NODE_ENV=/m);
     expect(example).to.not.match(/^DATA_DIR=/m);
   });
+
+  it('keeps env.example\'s comments off its value lines, which docker\'s env-file readers would take as values', () => {
+    // Found with docker-compose 1.29: SESSION_SECRET became "# secret, >= 32 bytes; ..." — long enough to pass.
+    const valueLines = read('env.example').split('\n').filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l));
+    expect(valueLines.length).to.be.greaterThan(40);
+    for (const l of valueLines) expect(l, l).to.match(/^[A-Z][A-Z0-9_]*=\S*$/);
+  });
 });
