@@ -38,7 +38,7 @@ fi
 
 node -e '
   const fs = require("fs");
-  const [lockFile, pkgFile, nodeFile, rootfsSha, epoch, tar, mmdebstrap, dpkg, npm, npmIntegrity] = process.argv.slice(1);
+  const [lockFile, pkgFile, nodeFile, rootfsSha, epoch, tar, mmdebstrap, npm, npmIntegrity] = process.argv.slice(1);
   const lock = JSON.parse(fs.readFileSync(lockFile, "utf8"));
   const snapshot = new Date(Number(epoch) * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   lock.epoch = Number(epoch);
@@ -46,10 +46,10 @@ node -e '
   lock.debian.packages = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
   lock.debian.rootfs_sha256 = rootfsSha;
   lock.node = JSON.parse(fs.readFileSync(nodeFile, "utf8"));
-  lock.tools = { dpkg, mmdebstrap, npm, npm_integrity: npmIntegrity, tar };
+  lock.tools = { mmdebstrap, npm, npm_integrity: npmIntegrity, tar };
   fs.writeFileSync(lockFile, JSON.stringify(lock, null, 2) + "\n");
 ' "$lock" "$work/packages.json" "$work/node.json" "$(sha256_of "$work/rootfs.tar")" "$epoch" \
   "$(tar --version | sed -n '1s/.*(GNU tar) //p')" "$(mmdebstrap --version | cut -d' ' -f2)" \
-  "$(dpkg-deb --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" "$(npm --version)" "$(npm view "npm@$(npm --version)" dist.integrity)"
+  "$(npm --version)" "$(npm view "npm@$(npm --version)" dist.integrity)"
 git -C "$root" --no-pager diff --stat -- image/lock.json >&2
 say "image/lock.json refreshed (epoch $epoch$([ "$moved" = yes ] && echo ', moved' || echo ', nothing moved')); review and commit it on its own"

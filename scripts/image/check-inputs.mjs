@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Before anything is fetched: one Node version everywhere (package.json's `node` devDependency,
-// .nvmrc, image/lock.json) and the build tools at the versions the lock was made with (another
-// GNU tar or mmdebstrap may write other bytes). Names every disagreement; exit 1 if any.
+// .nvmrc, image/lock.json) and the tools that write the image's bytes at the versions the lock was
+// made with (GNU tar writes every layer, mmdebstrap lays out the root filesystem, npm writes
+// node_modules). Names every disagreement; exit 1 if any. (Tools that only read, such as
+// dpkg-deb, are covered by the layer hashes the parts check.)
 // CLOISTER_ALLOW_TOOL_DRIFT=1 turns tool differences into warnings (the digest may then differ).
 // Usage: check-inputs.mjs SRC    (SRC: the commit's files)
 import { execFileSync } from 'node:child_process';
@@ -12,7 +14,6 @@ import { join } from 'node:path';
 const TOOLS = {
   tar: () => /\(GNU tar\) (\S+)/.exec(run('tar', ['--version']))?.[1],
   mmdebstrap: () => /^mmdebstrap (\S+)/.exec(run('mmdebstrap', ['--version']))?.[1],
-  dpkg: () => /version (\S+)/.exec(run('dpkg-deb', ['--version']))?.[1],
   npm: () => run('npm', ['--version']).trim(),
 };
 

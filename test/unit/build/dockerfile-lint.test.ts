@@ -19,7 +19,7 @@ describe('Dockerfile.reproducible', () => {
   });
 
   it('installs the build tools at the versions the lock was made with', () => {
-    for (const tool of ['mmdebstrap', 'tar', 'dpkg']) {
+    for (const tool of ['mmdebstrap', 'tar']) {
       const pin = new RegExp(`\\b${tool}=(\\S+)`).exec(dockerfile);
       expect(pin, tool).to.not.equal(null);
       // Debian versions carry the upstream version first: 1.34+dfsg-1.2+deb12u1 is tar 1.34.
