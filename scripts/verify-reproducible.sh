@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proves the canonical image is reproducible and runs: builds it twice from two fresh clones of
 # one commit — the second in another environment (own UTS and mount namespaces: another
-# hostname, /etc/hostname and /etc/resolv.conf; umask 077; another TZ, locale, HOME-relative
-# temp dir and a deeper path) — and compares the manifest digest, the config and every layer.
+# hostname, /etc/hostname and /etc/resolv.conf; umask 077; another TZ, locale and temp dir,
+# and a deeper path) — and compares the manifest digest, the config and every layer.
 # On a difference it runs diffoscope on what differs and exits 1. Then it runs the first build
 # under runc with a read-only root and checks /healthz, /readyz and the attested build identity
 # (scripts/image/run-check.sh). Prints the digest alone on its last line.
