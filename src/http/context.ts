@@ -1,7 +1,7 @@
 // The per-request state every middleware and route shares.
 import type { Next } from 'koa';
 import type { RouterContext } from '@koa/router';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../identity/api-keys.ts';
 
 export interface AppState {
   requestId: string;

@@ -15,7 +15,7 @@ import { describeError, type Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { RequestMeter } from '../http/context.ts';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../identity/api-keys.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from '../db/coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';

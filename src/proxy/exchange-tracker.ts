@@ -2,7 +2,7 @@
 // the id upstream assigns before the client can see it (and of a response's output items:
 // revealed-items.ts), collects usage, and publishes the completed exchange when the relay
 // finishes.
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../identity/api-keys.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
 import type { Observer, RelayOutcome } from './relay.ts';

@@ -8,7 +8,7 @@
 import type Router from '@koa/router';
 import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../identity/api-keys.ts';
 import { authenticate, type Authenticator } from '../http/authenticate.ts';
 import { readJsonBody, type JsonBody } from '../http/body.ts';
 import type { AppState, RequestMeter } from '../http/context.ts';

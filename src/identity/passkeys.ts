@@ -12,7 +12,7 @@ import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import { insertUser } from '../users/queries.ts';
+import { insertUser } from './user-queries.ts';
 import { insertChallenge, consumeChallenge, deleteExpiredChallenges } from './challenge-queries.ts';
 import { findUserHandle, insertUserHandle, insertPasskey, findPasskey, listPasskeys, markPasskeyUsed, type PasskeyRow } from './passkey-queries.ts';
 

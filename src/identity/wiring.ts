@@ -20,9 +20,9 @@ import { createOAuthTransactions } from './oauth-transaction.ts';
 import { createPasswordService } from './passwords.ts';
 import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
 import { signInCompleter } from './sign-in.ts';
-import { createAuthRouter } from './routes.ts';
+import { createAuthRouter } from './sign-in-routes.ts';
 import { createLoginPageRouter } from './login-page.ts';
-import { createAccountService, type AccountService, type DeleteUserObjects } from '../users/account.ts';
+import { createAccountService, type AccountService, type DeleteUserObjects } from './account.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 
 export interface SignIn {

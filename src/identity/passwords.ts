@@ -8,7 +8,7 @@ import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import { findUserByEmail, insertUser } from '../users/queries.ts';
+import { findUserByEmail, insertUser } from './user-queries.ts';
 import { findPasswordByEmail, insertPassword } from './password-queries.ts';
 import { limitPasswordTries } from './rate-limit.ts';
 

@@ -5,16 +5,16 @@ import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext, AppMiddleware, AppState } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
-import type { UserService } from './service.ts';
-import type { UserRow } from './queries.ts';
+import type { UserService } from './user-service.ts';
+import type { UserRow } from './user-queries.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { AccountService } from './account.ts';
-import type { ApiKeyService } from '../auth/api-keys.ts';
+import type { ApiKeyService } from './api-keys.ts';
 import { parseKeyLimits } from '../limits/key-limits.ts';
-import type { SessionService } from '../auth/sessions.ts';
-import type { PasskeyService } from '../auth/passkeys.ts';
-import type { SessionCookie } from '../auth/session-cookie.ts';
-import { listPasskeys, renamePasskey, deletePasskey, type PasskeyRow } from '../auth/passkey-queries.ts';
+import type { SessionService } from './sessions.ts';
+import type { PasskeyService } from './passkeys.ts';
+import type { SessionCookie } from './session-cookie.ts';
+import { listPasskeys, renamePasskey, deletePasskey, type PasskeyRow } from './passkey-queries.ts';
 import type { AuditAction, AuditDetails, AuditLog } from '../audit/audit-log.ts';
 
 export interface UsersRouterDeps {

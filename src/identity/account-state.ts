@@ -4,9 +4,9 @@
 import type { Pool, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
-import { revokeUserSessions } from '../auth/session-queries.ts';
-import { revokeUserApiKeys } from '../auth/api-key-queries.ts';
-import { setDisabled, setEnabled } from './queries.ts';
+import { revokeUserSessions } from './session-queries.ts';
+import { revokeUserApiKeys } from './api-key-queries.ts';
+import { setDisabled, setEnabled } from './user-queries.ts';
 
 /** What disabling did. */
 export interface DisableResult {

@@ -3,11 +3,11 @@ import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { AppError } from '../errors.ts';
-import type { SealingKey } from '../auth/sealing.ts';
-import type { SessionService } from '../auth/sessions.ts';
-import type { ApiKeyService } from '../auth/api-keys.ts';
-import { deleteUserPasskeys } from '../auth/passkey-queries.ts';
-import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, type UserRow } from './queries.ts';
+import type { SealingKey } from './sealing.ts';
+import type { SessionService } from './sessions.ts';
+import type { ApiKeyService } from './api-keys.ts';
+import { deleteUserPasskeys } from './passkey-queries.ts';
+import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, type UserRow } from './user-queries.ts';
 
 const SETTINGS_MAX_BYTES = 16 * 1024;
 

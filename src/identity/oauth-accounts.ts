@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
-import { findUserByEmail, insertUser, setVerifiedEmailIfMissing } from '../users/queries.ts';
+import { findUserByEmail, insertUser, setVerifiedEmailIfMissing } from './user-queries.ts';
 import { findIdentityUser, insertIdentity } from './identity-queries.ts';
 
 export interface ExternalIdentity {

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
-import { findUserById, setAdmin, touchUserActive } from '../users/queries.ts';
+import { findUserById, setAdmin, touchUserActive } from './user-queries.ts';
 import type { SessionCookie } from './session-cookie.ts';
 import type { SessionService, SignInMethod } from './sessions.ts';
 import type { AuditLog } from '../audit/audit-log.ts';

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import { insertUser, findUserByEmail, setAdmin, type UserRow } from './queries.ts';
-import { revokeUserSessions } from '../auth/session-queries.ts';
+import { insertUser, findUserByEmail, setAdmin, type UserRow } from './user-queries.ts';
+import { revokeUserSessions } from './session-queries.ts';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
