@@ -3,7 +3,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { isIP } from 'node:net';
-import { parseTiers } from './limits/limit-values.ts';
+import { parseTiers, type TierLimits } from './shared/tier-limits.ts';
+
+export type { TierLimits } from './shared/tier-limits.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AttestationMode = 'dstack' | 'simulated' | 'off';
@@ -14,13 +16,6 @@ export interface OAuthClientConfig {
   readonly clientSecret: string;
 }
 
-export interface TierLimits {
-  readonly rpm: number | null;
-  readonly tpm: number | null;
-  readonly concurrency: number | null;
-  readonly dailyTokens: number | null;
-  readonly monthlyTokens: number | null;
-}
 
 export interface Config {
   readonly nodeEnv: NodeEnv;

@@ -1,7 +1,7 @@
 // The per-request state every middleware and route shares.
 import type { Next } from 'koa';
 import type { RouterContext } from '@koa/router';
-import type { Principal } from '../identity/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 
 export interface AppState {
   requestId: string;
@@ -13,25 +13,6 @@ export interface AppState {
   json?: unknown;
   /** the route pattern of a response no router gave (the web app's pages and files) */
   route?: string;
-  /** set by the inference limits: told about this request's completed exchange */
-  meter?: RequestMeter;
-}
-
-/** What an exchange cost, as the limits need it: token counts and sizes, never content. */
-export interface ExchangeCost {
-  readonly model: string | null;
-  /** null when upstream reported no usage */
-  readonly inputTokens: number | null;
-  readonly outputTokens: number | null;
-  readonly requestBytes: number;
-  readonly responseBytes: number;
-}
-
-/** Per-request hook of the limits: settles the request when its exchange completes, before the last byte. */
-export interface RequestMeter {
-  /** the meter writes this request's usage itself, so the batched usage recorder skips it */
-  readonly recordsUsage: boolean;
-  settle(cost: ExchangeCost): Promise<void>;
 }
 
 export type AppContext = RouterContext<AppState>;

@@ -8,7 +8,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Principal } from '../identity/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 import { aborted, type RequestLog } from './access-log.ts';
 import type { CorsHeaders } from './cors.ts';
 import type { CsrfCheck } from './csrf.ts';

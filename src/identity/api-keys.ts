@@ -14,14 +14,7 @@ import {
 } from './api-key-queries.ts';
 import { hashKeySecret, verifyKeySecret } from './api-key-secret-hash.ts';
 import { createVerifiedKeyCache } from './verified-key-cache.ts';
-
-/** Who made a request. */
-export interface Principal {
-  readonly userId: string;
-  readonly via: 'api_key' | 'session';
-  readonly keyId?: string;
-  readonly sessionId?: string;
-}
+import type { Principal } from '../shared/principal.ts';
 
 export interface ApiKeyService {
   /** creates a key, optionally capped below its owner's limits (validated: see parseKeyLimits) */

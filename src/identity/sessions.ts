@@ -4,7 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
-import type { Principal } from './api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 import {
   insertSession, findLiveSessionByHash, touchSession, revokeSession, revokeUserSessions,
   listUserSessions, evictOldestSessions, deleteEndedSessions, type SessionRow,

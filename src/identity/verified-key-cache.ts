@@ -3,7 +3,7 @@
 // Revocation evicts at once on the instance that revoked; other replicas keep the entry until
 // the TTL, but the API key service rechecks liveness in the database on every hit.
 
-import type { Principal } from './api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 
 export interface CachedKey {
   readonly keyId: string;

@@ -14,13 +14,13 @@ import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { RequestMeter } from '../http/context.ts';
-import type { Principal } from '../identity/api-keys.ts';
+import type { RequestMeter } from '../shared/metering.ts';
+import type { Principal } from '../shared/principal.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from '../db/coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';
 import { rateLimitHeaders, retryAfter } from './headers.ts';
-import { LIMIT_FIELDS } from './limit-values.ts';
+import { LIMIT_FIELDS } from '../shared/tier-limits.ts';
 import { estimateTokens } from '../proxy/exchange-events.ts';
 import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
 

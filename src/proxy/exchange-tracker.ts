@@ -2,12 +2,12 @@
 // the id upstream assigns before the client can see it (and of a response's output items:
 // revealed-items.ts), collects usage, and publishes the completed exchange when the relay
 // finishes.
-import type { Principal } from '../identity/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
-import type { Observer, RelayOutcome } from './relay.ts';
+import type { Observer, RelayOutcome } from './relay-types.ts';
 import { sha256 } from './answer.ts';
-import type { RequestMeter } from '../http/context.ts';
+import type { RequestMeter } from '../shared/metering.ts';
 import { FINAL_RESPONSE_EVENTS, ITEM_EVENT_MARK, RevealedItems, revealedObjects, revealsItems } from './revealed-items.ts';
 
 export interface TrackOptions {

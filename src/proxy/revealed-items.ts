@@ -9,7 +9,7 @@
 // whole output, goes to the client only once everything is written. So the record is complete
 // before the response is, and usually without a wait of its own.
 import type { Ownership, RevealedObject } from '../conversations/ownership.ts';
-import type { Observer } from './relay.ts';
+import type { Observer } from './relay-types.ts';
 import { referencesRevealed } from './reference-walk.ts';
 import { ITEM_SHAPE, ITEMS } from './response-shapes.ts';
 

@@ -1,6 +1,14 @@
 // The vocabulary of limit values shared by configuration (RATE_LIMIT_TIERS), admin overrides
 // and per-key caps: their JSON names, their least values, and how a tier object is checked.
-import type { TierLimits } from '../config.ts';
+
+/** A tier's per-user limits on inference routes; null = unlimited. */
+export interface TierLimits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly concurrency: number | null;
+  readonly dailyTokens: number | null;
+  readonly monthlyTokens: number | null;
+}
 
 /** The JSON names of tier limits (RATE_LIMIT_TIERS, admin overrides) and their least values. */
 export const LIMIT_FIELDS = { rpm: 'rpm', tpm: 'tpm', concurrency: 'concurrency', daily_tokens: 'dailyTokens', monthly_tokens: 'monthlyTokens' } as const;
