@@ -10,15 +10,11 @@ import { openDatabase, type Database } from './db/database.ts';
 import { createUserService, type UserService } from './identity/user-service.ts';
 import { createApiKeyService, type ApiKeyService } from './identity/api-keys.ts';
 import { loadOrCreateDevSecret } from './identity/dev-secret.ts';
-import { requestId, requestIds } from './http/request-id.ts';
-import { clientIp } from './http/client-ip.ts';
-import { canonicalLoopbackHost } from './http/canonical-host.ts';
-import { canonicalPathOnly } from './http/canonical-path.ts';
-import { apiSecurityHeaders, securityHeaders } from './http/security-headers.ts';
-import { cors, corsHeaders } from './http/cors.ts';
-import { errorRenderer } from './http/error-renderer.ts';
-import { accessLog, requestLog } from './http/access-log.ts';
-import { directRoutes, withDirectRoutes, type Frame } from './http/direct-routes.ts';
+import { requestIds } from './http/request-id.ts';
+import { apiSecurityHeaders } from './http/security-headers.ts';
+import { corsHeaders } from './http/cors.ts';
+import { createFrame } from './http/frame.ts';
+import { requestLog } from './http/access-log.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOpsRouter } from './http/ops-routes.ts';
 import { createDocsRouter } from './http/docs-routes.ts';
@@ -141,7 +137,7 @@ export interface CloisterApp {
   readonly principalWatch: PrincipalWatch | null;
   /** every (method, path) the routers register, for the OpenAPI coverage test */
   routes(): Array<{ method: string; path: string }>;
-  /** the Node request listener: the direct routes, then Koa */
+  /** the Node request listener: every request through the one frame, then the routes */
   callback(): RequestListener;
   close(): Promise<void>;
 }
@@ -185,24 +181,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs, logger }), { hashes: true });
     }
 
-    // The frame every response gets, through Koa or as a direct route: the same instances.
-    const frame: Frame = {
+    // The one frame every request passes (src/http/frame.ts), then the routes.
+    koa.use(createFrame({
       requestIdFor,
       securityHeaders: apiSecurityHeaders({ https: config.server.publicUrl.protocol === 'https:' }),
       corsHeaders: corsHeaders(new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins])),
+      trustedProxies: config.server.trustedProxies,
+      loopbackRedirectTo: config.nodeEnv === 'production' ? null : config.server.publicUrl,
       csrf: signIn.csrfCheck,
       log: requestLog(services.infoLine, metrics),
       logger,
-    };
-    koa.use(requestId(frame.requestIdFor));
-    koa.use(accessLog(frame.log));
-    koa.use(securityHeaders(frame.securityHeaders));
-    koa.use(errorRenderer(logger));
-    koa.use(canonicalPathOnly);
-    koa.use(cors(frame.corsHeaders));
-    koa.use(clientIp(config.server.trustedProxies));
-    if (config.nodeEnv !== 'production') koa.use(canonicalLoopbackHost(config.server.publicUrl));
-    koa.use(signIn.csrf);
+    }));
 
     const checksBy = { database: metrics.limitChecks.labels('database'), watch: metrics.limitChecks.labels('watch') };
     const inferenceLimits = createInferenceLimits({
@@ -244,7 +233,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const web = createStaticWeb({ root: defaultWebRoot(), logger, buildIfMissing: config.nodeEnv === 'development' });
     services.onClose(() => web.close());
     koa.use(web.middleware);
-    const direct = directRoutes(inference.direct, frame);
 
     return {
       koa,
@@ -252,7 +240,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       metrics,
       principalWatch: watch,
       routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
-      callback: () => withDirectRoutes(direct, koa.callback()),
+      callback: () => koa.callback(),
       close: () => services.close(),
     };
   } catch (e) {

@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import type { InfoLine } from '../log.ts';
 import type { Metrics } from './metrics.ts';
-import type { AppMiddleware } from './context.ts';
+import type { AppContext } from './context.ts';
 
 /** What the access log records of one request. */
 export interface RequestRecord {
@@ -50,22 +50,16 @@ export function aborted(res: ServerResponse): boolean {
   return !res.writableFinished;
 }
 
-/** Logs and measures every request. */
-export function accessLog(log: RequestLog): AppMiddleware {
-  return (ctx, next) => {
-    const start = performance.now();
-    ctx.res.once('close', () => {
-      const route = ctx.state.route ?? (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
-      log({
-        requestId: ctx.state.requestId,
-        method: ctx.method,
-        route: typeof route === 'string' ? route : null,
-        status: ctx.status,
-        ms: performance.now() - start,
-        userId: ctx.state.principal?.userId ?? null,
-        aborted: aborted(ctx.res),
-      });
-    });
-    return next();
+/** What the access log records of a request that started at `start` (performance.now()) and has ended. */
+export function recordOf(ctx: AppContext, start: number): RequestRecord {
+  const route = ctx.state.route ?? (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+  return {
+    requestId: ctx.state.requestId,
+    method: ctx.method,
+    route: typeof route === 'string' ? route : null,
+    status: ctx.status,
+    ms: performance.now() - start,
+    userId: ctx.state.principal?.userId ?? null,
+    aborted: aborted(ctx.res),
   };
 }

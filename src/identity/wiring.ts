@@ -8,8 +8,8 @@ import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../http/authenticate.ts';
-import type { AppMiddleware, AppState } from '../http/context.ts';
-import { csrfCheck, csrfProtection, type CsrfCheck } from '../http/csrf.ts';
+import type { AppState } from '../http/context.ts';
+import { csrfCheck, type CsrfCheck } from '../http/csrf.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import { createSessionService, type SessionService } from './sessions.ts';
 import { sessionCookie, type SessionCookie } from './session-cookie.ts';
@@ -27,8 +27,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 
 export interface SignIn {
   readonly authenticator: Authenticator;
-  readonly csrf: AppMiddleware;
-  /** the same check for requests served outside Koa */
+  /** the frame's CSRF step (it knows the session cookie's name) */
   readonly csrfCheck: CsrfCheck;
   readonly cookie: SessionCookie;
   readonly sessions: SessionService;
@@ -69,7 +68,6 @@ export function createSignIn(deps: {
   const csrf = csrfCheck({ allowedOrigins, cookieName: cookie.name });
   return {
     authenticator: sessionAuthenticator(cookie, sessions),
-    csrf: csrfProtection(csrf),
     csrfCheck: csrf,
     cookie, sessions, passkeys, account, sealing,
     routers: [authRouter, createLoginPageRouter()],

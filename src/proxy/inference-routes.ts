@@ -1,7 +1,5 @@
-// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings. Each is
-// one handler written against RequestIo, mounted twice: as a direct route (the exact path,
-// served without Koa; see src/http/direct-routes.ts) and on a Koa router (every other spelling
-// Koa's router accepts, and its 405s for other methods). Per request: authenticate, require an
+// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings, behind the
+// one frame like every route. Per request: authenticate, require an
 // upstream, read the body, walk it for references (a refused one is a 400 before the limits or
 // the database see the request), pass the limits, check every referenced id is the caller's
 // (one query for all of them, none when there are none), relay.
@@ -13,7 +11,6 @@ import { authenticate, type Authenticator } from '../http/authenticate.ts';
 import { readJsonBody, type JsonBody } from '../http/body.ts';
 import type { AppState } from '../http/context.ts';
 import type { RequestMeter } from '../shared/metering.ts';
-import type { DirectRoute } from '../http/direct-routes.ts';
 import { koaIo, type RequestIo } from '../http/request-io.ts';
 import type { InferenceLimits } from '../limits/inference-guard.ts';
 import type { ProxyDeps } from './routes.ts';
@@ -57,8 +54,8 @@ function conversationRef(json: Record<string, unknown>): string | null {
   throw new AppError('invalid_request', 'conversation must be a conversation id or an object with an id', { param: 'conversation' });
 }
 
-/** The inference handlers, as direct routes and as a Koa router. */
-export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRoute[]; router: Router<AppState> } {
+/** The inference routes. */
+export function createInferenceRoutes(deps: InferenceDeps): { router: Router<AppState> } {
   const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const bodyOptions = { limitBytes: deps.bodyLimitBytes };
 
@@ -116,12 +113,9 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
   });
 
-  const routes = [
-    { path: '/v1/chat/completions', handle: chatCompletions },
-    { path: '/v1/responses', handle: responses },
-    { path: '/v1/embeddings', handle: embeddings },
-  ];
   const router = createRouter();
-  for (const { path, handle } of routes) router.post(path, (ctx) => handle(koaIo(ctx)));
-  return { direct: routes, router };
+  router.post('/v1/chat/completions', (ctx) => chatCompletions(koaIo(ctx)));
+  router.post('/v1/responses', (ctx) => responses(koaIo(ctx)));
+  router.post('/v1/embeddings', (ctx) => embeddings(koaIo(ctx)));
+  return { router };
 }
