@@ -5,7 +5,7 @@
 import { AppError } from '../errors.ts';
 import type { Principal } from '../shared/principal.ts';
 import type { AppMiddleware } from './context.ts';
-import type { HeaderSource } from './request-io.ts';
+import type { HeaderSource } from './exchange.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 

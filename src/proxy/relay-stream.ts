@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { AppError, describeCode } from '../errors.ts';
-import type { RequestIo } from '../http/request-io.ts';
+import type { RequestIo } from '../http/exchange.ts';
 import { MAX_GATHERED_BYTES, type UpstreamCall, type UpstreamHeaders, type UpstreamRequest, type UpstreamSink } from '../upstream/client.ts';
 import type { Observer, RelayDeps, RelayOutcome } from './relay-types.ts';
 import { contentTypeOf, parseObject, passBackHeaders, respondRefusal, sha256, upstreamRefusal } from './answer.ts';
