@@ -170,7 +170,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // A request is authenticated by its bearer key, else by its session cookie.
     const authenticators: readonly Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key)), signIn.authenticator];
 
-    const retention = startAuditRetention(services.audit, logger);
+    const retention = startAuditRetention(services.audit, logger, services.clock);
     services.onClose(() => retention.stop());
 
     // Attestation belongs to the server, not the CLI (a CLI simulator would take the server's socket).
@@ -188,7 +188,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     services.onClose(() => inferenceLimits.close());
     const proxyDeps = {
       // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.
-      upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger,
+      upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger, clock: services.clock,
       heartbeatMs: config.upstream.heartbeatMs, idempotencyKeys: idempotencyKeys(services.sessionSecret),
     };
 

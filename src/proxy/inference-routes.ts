@@ -52,7 +52,7 @@ function conversationRef(json: Record<string, unknown>): string | null {
 
 /** The inference routes. */
 export function inferenceRoutes(deps: InferenceDeps): Route[] {
-  const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
+  const relayDeps: RelayDeps = { upstream: deps.upstream, clock: deps.clock, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
 
   /** The steps every inference request takes before its route, and the lease given back after. */
   const inference = (shape: Shape, route: (r: Inference) => Promise<void>) => async (io: Exchange, body: JsonBody): Promise<void> => {

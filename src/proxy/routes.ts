@@ -7,6 +7,7 @@
 import Type from 'typebox';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { Clock } from '../clock.ts';
 import type { AppContext } from '../http/context.ts';
 import type { JsonBody } from '../http/body.ts';
 import { route, type Route } from '../http/route.ts';
@@ -26,6 +27,7 @@ export interface ProxyDeps {
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
   readonly logger: Logger;
+  readonly clock: Clock;
   readonly heartbeatMs: number;
   /** namespaces a client's Idempotency-Key per user before it goes upstream */
   readonly idempotencyKeys: IdempotencyKeys;
@@ -54,7 +56,7 @@ export const FORWARD_OPTIONAL = { forward: true, optional: true } as const;
 
 /** Shared helpers for proxy routes. */
 export function proxyHelpers(deps: ProxyDeps) {
-  const relayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
+  const relayDeps = { upstream: deps.upstream, clock: deps.clock, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const userId = (ctx: AppContext) => ctx.state.principal!.userId;
   /** Refuses while no upstream is configured (before anything is looked up). */
   const requireUpstream = () => {
