@@ -4,7 +4,7 @@ import Koa from 'koa';
 import type { RequestListener } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
-import { createLogOutput, type InfoLine, type Logger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createUserService, type UserService } from './identity/user-service.ts';
@@ -67,8 +67,6 @@ export interface AppOverrides {
 export interface Services {
   readonly config: Config;
   readonly logger: Logger;
-  /** the access log's line writer, to the logger's destination */
-  readonly infoLine: InfoLine;
   readonly clock: Clock;
   readonly database: Database;
   readonly sessionSecret: Uint8Array;
@@ -90,7 +88,7 @@ export interface Services {
 
 /** Opens the database (migrating it) and builds the services, without any HTTP. */
 export async function createServices(config: Config, overrides: AppOverrides = {}): Promise<Services> {
-  const { logger, infoLine } = createLogOutput(config.log.level, overrides.logDestination);
+  const logger = createLogger(config.log.level, overrides.logDestination);
   const clock = overrides.clock ?? systemClock;
   const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, role: overrides.databaseRole ?? 'server' });
   const closers: Array<() => Promise<void> | void> = [() => database.close()];
@@ -110,7 +108,7 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const admin = createAdminService({ db, clock, audit, apiKeys, tiers: Object.keys(config.limits.tiers) });
     let closed = false;
     return {
-      config, logger, infoLine, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -229,7 +227,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       trustedProxies: config.server.trustedProxies,
       loopbackRedirectTo: config.nodeEnv === 'production' ? null : config.server.publicUrl,
       csrf: signIn.csrfCheck,
-      log: requestLog(services.infoLine, metrics),
+      log: requestLog(logger, metrics),
       logger,
     });
     koa.use(frame.fromFrame);

@@ -4,14 +4,14 @@ import { expect } from 'chai';
 import type { AppError } from '../../../src/errors.ts';
 import { createAttestationReadiness, gateUpstream } from '../../../src/attestation/readiness.ts';
 import type { UpstreamClient } from '../../../src/upstream/client.ts';
-import { createLogOutput } from '../../../src/log.ts';
+import { createLogger } from '../../../src/log.ts';
 import { captureLogs } from '../../support/log-capture.ts';
 import { manualClock } from '../../support/clock.ts';
 
 function harness(required = true) {
   const clock = manualClock();
   const logs = captureLogs();
-  const { logger } = createLogOutput('info', logs.stream);
+  const logger = createLogger('info', logs.stream);
   let socketUp = false;
   let probes = 0;
   const readiness = createAttestationReadiness({
