@@ -8,6 +8,8 @@ import { parseQuote } from '../tdx/quote-parse.ts';
 import { fetchCollateral } from '../verify/collateral-fetch.ts';
 import { verifyReport, gatewayOf, VerifyInputError } from '../verify/verify-report.ts';
 import { parsePolicy } from '../verify/policy.ts';
+import { defaultPolicy } from '../verify/default-policy.ts';
+import { parseReleases, releaseOf, releasePolicy, type Release } from '../verify/releases.ts';
 import { CHECK_IDS, type CheckId, type Collateral, type ResponseSignature, type VerifyOptions, type VerifyResult } from '../verify/types.ts';
 
 /** What runVerify may touch. `readFile('-')` reads standard input. Each stdout/stderr call is one line. */
@@ -33,12 +35,14 @@ export const VERIFY_USAGE = `usage: cloister verify (--report FILE|- | --url BAS
   --policy FILE            what is acceptable: TCB statuses and advisories, dstack OS measurements,
                            compose hashes and image digests, required checks (JSON; default:
                            attestation/verify-policy.json, built in)
+  --release FILE           the released-images record (attestation/releases.json): the measured
+                           compose hash must be a release's; the verdict names its version and commit
   --require ID[,ID…]       checks that must run: a skip fails the verdict (e.g. quote.tcb,report_data.nonce)
   --allow-simulated        accept a report labelled simulated (no TDX hardware)
   --signature FILE         response signature JSON (GET /v1/signature/{id}), with
   --request FILE           the exact request body bytes you sent, and
   --response FILE          the exact response bytes you received
-  --json                   print {"ok","verdict","tcb_status","advisory_ids","policy","checks":[{"id","status","detail","required","brief"}]}
+  --json                   print {"ok","verdict","tcb_status","advisory_ids","compose_hash","release","policy","checks":[{"id","status","detail","required","brief"}]}
 
 Check ids: ${CHECK_IDS.join(', ')}`;
 
@@ -87,7 +91,7 @@ function parseCli(argv: string[]) {
       options: {
         report: { type: 'string' }, url: { type: 'string' }, nonce: { type: 'string' },
         collateral: { type: 'string' }, 'pccs-url': { type: 'string' }, at: { type: 'string' },
-        'app-compose': { type: 'string' }, 'compose-hash': { type: 'string' }, 'image-digest': { type: 'string' },
+        'app-compose': { type: 'string' }, 'compose-hash': { type: 'string' }, 'image-digest': { type: 'string' }, release: { type: 'string' },
         'allow-simulated': { type: 'boolean' }, signature: { type: 'string' }, request: { type: 'string' },
         policy: { type: 'string' }, require: { type: 'string', multiple: true },
         response: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -118,18 +122,30 @@ async function fetchReport(io: VerifyIo, baseUrl: string, nonce: string, algo: s
   return parseJson(text, `report from ${url}`);
 }
 
-function printHuman(io: VerifyIo, r: VerifyResult, policy: string): void {
+/** What a release lookup found: the release, none (null), or no record given (undefined). */
+type ReleaseFound = Release | null | undefined;
+
+function releaseLine(release: ReleaseFound): string | null {
+  if (release === undefined) return null;
+  return release ? `release: ${release.version} at commit ${release.commit} (${release.image_digest})` : 'release: none of the records matches the measured compose hash';
+}
+
+function printHuman(io: VerifyIo, r: VerifyResult, policy: string, release?: ReleaseFound): void {
   io.stdout(`policy: ${policy}`);
   for (const c of r.checks) io.stdout(`${MARK[c.status]} ${c.id.padEnd(26)} ${c.detail}`);
+  const line = releaseLine(release);
+  if (line) io.stdout(line);
   io.stdout(`VERDICT: ${r.verdict}`);
 }
 
-function printJson(io: VerifyIo, r: VerifyResult, policy: string): void {
+function printJson(io: VerifyIo, r: VerifyResult, policy: string, release?: ReleaseFound): void {
   io.stdout(JSON.stringify({
     ok: r.ok,
     verdict: r.verdict,
     tcb_status: r.tcbStatus ?? null,
     advisory_ids: r.advisoryIds ?? null,
+    compose_hash: r.composeHash ?? null,
+    ...(release === undefined ? {} : { release }),
     policy,
     checks: r.checks.map(({ id, status, detail, required, brief }) => (brief === undefined ? { id, status, detail, required } : { id, status, detail, required, brief })),
   }));
@@ -159,6 +175,12 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     if (a.policy !== undefined) {
       opts.policy = parsePolicy(parseJson<unknown>(await readText(io, a.policy, 'policy'), 'policy'));
       policyName = a.policy;
+    }
+    let releases: Release[] | undefined;
+    if (a.release !== undefined) {
+      releases = parseReleases(parseJson<unknown>(await readText(io, a.release, 'releases'), 'releases'));
+      opts.policy = releasePolicy(opts.policy ?? defaultPolicy(), releases);
+      policyName += ` narrowed to the ${releases.length} release(s) of ${a.release}`;
     }
     opts.at = io.now();
     if (a.at !== undefined) {
@@ -199,8 +221,9 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     }
 
     const result = await verifyReport(report, opts);
-    if (a.json) printJson(io, result, policyName);
-    else printHuman(io, result, policyName);
+    const release = releases ? releaseOf(releases, result.composeHash) ?? null : undefined;
+    if (a.json) printJson(io, result, policyName, release);
+    else printHuman(io, result, policyName, release);
     return result.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof BadInput || e instanceof VerifyInputError) {

@@ -6,6 +6,7 @@ export { intelSgxRootCa, INTEL_SGX_ROOT_CA_SHA256, INTEL_SGX_ROOT_CA_SUBJECT } f
 export { composeImages } from './compose-checks.ts';
 export { parsePolicy, TCB_STATUSES } from './policy.ts';
 export { defaultPolicy, DEFAULT_POLICY_JSON } from './default-policy.ts';
+export { parseReleases, releasePolicy, releaseOf, type Release } from './releases.ts';
 export { CHECK_IDS } from './types.ts';
 export type { OsMeasurement, VerifyPolicy } from './policy.ts';
 export type {

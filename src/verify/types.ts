@@ -44,6 +44,8 @@ export interface VerifyResult {
   tcbStatus?: string;
   /** Intel advisories of that TCB level (printed whatever the status). */
   advisoryIds?: string[];
+  /** The measured compose hash, when app_compose.hash passed (the key into a releases record). */
+  composeHash?: string;
 }
 
 /** dstack Info as carried in the report (only the fields the verifier reads are typed). */

@@ -59,6 +59,7 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
   const results = new Map<CheckId, Check>();
   const put = (c: Check): void => void results.set(c.id, c);
   let tcb: { status?: string; advisoryIds?: string[] } = {};
+  let composeHash: string | undefined;
 
   const parsed = checkQuoteParse(g.intel_quote);
   put(parsed.check);
@@ -79,6 +80,7 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
     put(checkOsMeasurements(q, g, log.replay, policy, simulatedAccepted));
     const compose = checkComposeHash(log.replay, g, options, policy.app.compose_hashes);
     put(compose.check);
+    if (compose.check.status === 'pass') composeHash = compose.composeHash;
     put(checkMrConfigId(q, compose.composeHash, log.replay, g));
   }
   put(checkImagesPinned(g, options.imageDigest, policy.app.image_digests));
@@ -95,5 +97,6 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
   const result: VerifyResult = { ...verdictOf(checks), checks };
   if (tcb.status !== undefined) result.tcbStatus = tcb.status;
   if (tcb.advisoryIds !== undefined) result.advisoryIds = tcb.advisoryIds;
+  if (composeHash !== undefined) result.composeHash = composeHash;
   return result;
 }

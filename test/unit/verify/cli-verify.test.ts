@@ -66,6 +66,25 @@ describe('cloister verify (runVerify)', () => {
     expect(await runVerify(['--report', 'r.json', '--allow-simulated', '--nonce', sim.nonce, '--require', 'report_data.nonce', '--require', 'event_log.replay'], ok.io)).to.equal(0);
   });
 
+  // Issue 20.6: from a quote to a released image, through the record scripts/record-release.mjs writes.
+  it('--release: accepts a report whose compose hash is a release\'s and names that release; refuses one that is not', async () => {
+    const g = sim.report.gateway_attestation as { info: { compose_hash: string; tcb_info: { app_compose: string } } };
+    const compose = JSON.parse(g.info.tcb_info.app_compose) as { docker_compose_file: string };
+    const image = /image:\s*(\S+@sha256:[0-9a-f]{64})/.exec(compose.docker_compose_file)![1]!;
+    const entry = { version: '0.1.0', commit: 'a'.repeat(40), source_date_epoch: '1', image, image_digest: image.slice(image.indexOf('@') + 1), app_layer: `sha256:${'b'.repeat(64)}`, layers: [], node: '24.21.0', compose_hash: g.info.compose_hash };
+    const released = fakeIo({ 'r.json': reportJson, 'rel.json': JSON.stringify({ format: 'cloister-releases/1', releases: [entry] }) });
+    expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce, '--allow-simulated', '--release', 'rel.json'], released.io)).to.equal(0);
+    expect(released.out).to.include(`release: 0.1.0 at commit ${'a'.repeat(40)} (${entry.image_digest})`);
+    const other = fakeIo({ 'r.json': reportJson, 'rel.json': JSON.stringify({ format: 'cloister-releases/1', releases: [{ ...entry, compose_hash: 'c'.repeat(64) }] }) });
+    expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce, '--allow-simulated', '--release', 'rel.json'], other.io)).to.equal(1);
+    expect(other.out.find((l) => l.includes('app_compose.hash'))).to.match(/^✗ .*not one the policy allows/);
+    expect(other.out).to.include('release: none of the records matches the measured compose hash');
+    const none = fakeIo({ 'r.json': reportJson, 'rel.json': JSON.stringify({ format: 'cloister-releases/1', releases: [] }) });
+    expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce, '--allow-simulated', '--release', 'rel.json'], none.io), 'an empty record accepts nothing').to.equal(1);
+    const bad = fakeIo({ 'r.json': reportJson, 'rel.json': JSON.stringify({ format: 'other', releases: [] }) });
+    expect(await runVerify(['--report', 'r.json', '--release', 'rel.json'], bad.io)).to.equal(2);
+  });
+
   it('exit 1 without --allow-simulated, naming the failed checks', async () => {
     const f = fakeIo({ 'r.json': reportJson });
     expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce], f.io)).to.equal(1);
@@ -78,7 +97,7 @@ describe('cloister verify (runVerify)', () => {
     expect(await runVerify(['--report', 'r.json', '--json', '--nonce', '00'.repeat(32), '--allow-simulated', '--require', 'quote.tcb'], f.io)).to.equal(1);
     expect(f.out).to.have.length(1);
     const j = JSON.parse(f.out[0] as string) as { ok: boolean; verdict: string; tcb_status: unknown; advisory_ids: unknown; policy: string; checks: Record<string, unknown>[] };
-    expect(Object.keys(j)).to.deep.equal(['ok', 'verdict', 'tcb_status', 'advisory_ids', 'policy', 'checks']);
+    expect(Object.keys(j)).to.deep.equal(['ok', 'verdict', 'tcb_status', 'advisory_ids', 'compose_hash', 'policy', 'checks']);
     expect(j).to.include({ ok: false, tcb_status: null, advisory_ids: null });
     expect(j.verdict).to.match(/^FAIL — report_data\.nonce; required but skipped: quote\.tcb/);
     expect(j.checks.map((c) => c['id'])).to.deep.equal([...CHECK_IDS]);
