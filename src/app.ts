@@ -51,6 +51,11 @@ import { adminGuard } from './admin/guard.ts';
 import { createAdminRouter } from './admin/routes.ts';
 import { createInferenceLimits } from './limits/inference-guard.ts';
 import { startPrincipalWatch, type PrincipalWatch } from './limits/principal-watch.ts';
+import { LIMITS_ROUTINES } from './limits/routines.ts';
+import type { RoutineSource } from './db/migrate.ts';
+
+/** Every re-appliable SQL source, in the order the migration runner applies them after the migrations. */
+export const SQL_ROUTINES: readonly RoutineSource[] = [LIMITS_ROUTINES];
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -93,7 +98,7 @@ export interface Services {
 export async function createServices(config: Config, overrides: AppOverrides = {}): Promise<Services> {
   const { logger, infoLine } = createLogOutput(config.log.level, overrides.logDestination);
   const clock = overrides.clock ?? systemClock;
-  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, role: overrides.databaseRole ?? 'server' });
+  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, routines: SQL_ROUTINES, role: overrides.databaseRole ?? 'server' });
   const closers: Array<() => Promise<void> | void> = [() => database.close()];
   try {
     const sessionSecret = config.auth.sessionSecret ?? await loadOrCreateDevSecret(config.dataDir);

@@ -1,5 +1,5 @@
 // SQL for limits: each check or charge is one statement (the logic lives in the plpgsql
-// functions of migration 0005, so a check costs one round trip and holds across replicas).
+// functions of limits.sql, so a check costs one round trip and holds across replicas).
 // `prepared`: use a named statement (real Postgres only; see query()).
 import type { Queryable } from '../db/pool.ts';
 import { query } from '../db/pool.ts';

@@ -1,0 +1,249 @@
+-- The limits' code in Postgres: every function the inference limits, the GCRA buckets and the
+-- principal watch run. Applied by the migration runner (src/db/migrate.ts) after the migrations
+-- on every start and every `cloister migrate up`, in one transaction, so this file — not the
+-- history of migrations — is the current definition. Every statement must be re-appliable:
+-- `create or replace`, and `drop function if exists` for a signature this file no longer defines
+-- (create or replace cannot change a function's arguments or result type). Tables, columns and
+-- indexes stay in migrations/.
+
+-- A limit from an override object (key present: its value, null = unlimited) or else the tier.
+create or replace function cloister_limit_pick(overrides jsonb, tier jsonb, name text) returns bigint
+language sql immutable as $$
+  select case when overrides ? name then (overrides ->> name)::bigint else (tier ->> name)::bigint end
+$$;
+
+-- One GCRA bucket allowing `p_limit` per `p_period` ms (up to `p_limit` in a burst), read
+-- without taking: would one more unit fit, and what the x-ratelimit-* headers say either way.
+-- next_tat is the bucket's state once that unit is taken. A missing row is an empty bucket.
+create or replace function cloister_gcra_peek(p_bucket text, p_now double precision, p_limit bigint, p_period double precision)
+returns table (fits boolean, next_tat double precision, remaining bigint, reset_ms double precision, retry_ms double precision)
+language sql stable as $$
+  select s.fits, s.next_tat,
+    case when s.fits then floor((p_period - (s.next_tat - p_now)) / (p_period / p_limit) + 0.000001)::bigint else 0::bigint end,
+    case when s.fits then s.next_tat - p_now else s.cur - p_now end,
+    case when s.fits then 0::double precision else s.next_tat - p_now - p_period end
+  from (
+    select c.cur, c.cur + p_period / p_limit as next_tat, c.cur + p_period / p_limit - p_now <= p_period + 0.001 as fits
+    from (select greatest(coalesce((select b.tat from rate_limit_buckets b where b.bucket = p_bucket), 0), p_now) as cur) c
+  ) s
+$$;
+
+-- One GCRA step for a bucket (auth and attestation routes): takes one unit when it fits.
+create or replace function cloister_gcra_take(p_bucket text, p_now double precision, p_limit bigint, p_period double precision)
+returns table (allowed boolean, remaining bigint, reset_ms double precision, retry_ms double precision)
+language plpgsql as $$
+declare
+  g record;
+begin
+  insert into rate_limit_buckets (bucket, tat) values (p_bucket, 0) on conflict (bucket) do nothing;
+  perform 1 from rate_limit_buckets b where b.bucket = p_bucket for update;
+  select * into g from cloister_gcra_peek(p_bucket, p_now, p_limit, p_period);
+  if g.fits then
+    update rate_limit_buckets set tat = g.next_tat where bucket = p_bucket;
+  end if;
+  return query select g.fits, g.remaining, g.reset_ms, g.retry_ms;
+end $$;
+
+-- The whole pre-check of an inference request, under a per-user advisory lock so concurrent
+-- checks on any replica are serialised: account state, budgets, concurrency, requests per
+-- minute (user and key) and tokens per minute (user and key). All or nothing: state changes
+-- (request buckets, the lease) only when every limit allows the request.
+create or replace function cloister_limit_acquire(
+  p_user uuid, p_key uuid, p_now double precision, p_tiers jsonb,
+  p_lease uuid, p_lease_expires double precision, p_estimate bigint, p_day date, p_month date)
+returns table (
+  verdict text, retry_ms double precision, metered boolean,
+  user_tpm bigint, key_tpm bigint, lease_taken boolean,
+  rpm bigint, requests_remaining bigint, requests_reset_ms double precision,
+  tpm bigint, tokens_remaining bigint, tokens_reset_ms double precision)
+language plpgsql as $$
+declare
+  period constant double precision := 60000;
+  u record;
+  t jsonb;
+  kl jsonb := '{}';
+  k_live boolean;
+  l_rpm bigint; l_tpm bigint; l_conc bigint; l_day bigint; l_month bigint;
+  k_rpm bigint; k_tpm bigint; k_conc bigint;
+  used_day bigint; used_month bigint; n bigint;
+  b record;
+  cur double precision; nxt double precision; rem bigint;
+  avail double precision; need double precision;
+  out_rpm bigint; out_rem bigint; out_reset double precision;
+  out_tpm bigint; out_trem bigint; out_treset double precision;
+begin
+  select x.disabled_at, x.tier, x.limit_overrides into u from users x where x.id = p_user;
+  if not found or u.disabled_at is not null then
+    return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false,
+      null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+    return;
+  end if;
+  t := coalesce(p_tiers -> u.tier, p_tiers -> 'default', '{}'::jsonb);
+  l_rpm := cloister_limit_pick(u.limit_overrides, t, 'rpm');
+  l_tpm := cloister_limit_pick(u.limit_overrides, t, 'tpm');
+  l_conc := cloister_limit_pick(u.limit_overrides, t, 'concurrency');
+  l_day := cloister_limit_pick(u.limit_overrides, t, 'daily_tokens');
+  l_month := cloister_limit_pick(u.limit_overrides, t, 'monthly_tokens');
+  if p_key is not null then
+    -- The key is checked here too: on inference routes a replica's cached key skips its own
+    -- liveness lookup, so a revoked key stops on every replica within this same round trip.
+    select k.limits, k.revoked_at is null and k.user_id = p_user into kl, k_live from api_keys k where k.id = p_key;
+    if not coalesce(k_live, false) then
+      return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    kl := coalesce(kl, '{}'::jsonb);
+  end if;
+  k_rpm := (kl ->> 'rpm')::bigint;
+  k_tpm := (kl ->> 'tpm')::bigint;
+  k_conc := (kl ->> 'concurrency')::bigint;
+
+  if coalesce(l_rpm, l_tpm, l_conc, l_day, l_month, k_rpm, k_tpm, k_conc) is null then
+    return query select 'ok'::text, 0::double precision, false, null::bigint, null::bigint, false,
+      null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+    return;
+  end if;
+
+  -- Limit state may lose its last fraction of a second if Postgres itself crashes (a few more
+  -- requests let through, usage undercounted by as much); in exchange the commit does not wait
+  -- for a WAL flush, and the per-user lock below is held for microseconds instead of a disk sync.
+  perform set_config('synchronous_commit', 'off', true);
+  perform pg_advisory_xact_lock(hashtextextended('cloister.limits:' || p_user::text, 0));
+
+  if l_day is not null or l_month is not null then
+    select coalesce(sum(d.input_tokens + d.output_tokens + d.estimated_tokens) filter (where d.day >= p_day), 0),
+           coalesce(sum(d.input_tokens + d.output_tokens + d.estimated_tokens), 0)
+      into used_day, used_month
+      from usage_daily d where d.user_id = p_user and d.day >= p_month;
+    if l_day is not null and used_day >= l_day then
+      return query select 'daily_budget'::text, 0::double precision, true, l_tpm, k_tpm, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    if l_month is not null and used_month >= l_month then
+      return query select 'monthly_budget'::text, 0::double precision, true, l_tpm, k_tpm, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+  end if;
+
+  if l_conc is not null or k_conc is not null then
+    if l_conc is not null then
+      select count(*) into n from concurrency_leases c where c.user_id = p_user and c.expires_at > p_now;
+      if n >= l_conc then
+        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false,
+          null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+        return;
+      end if;
+    end if;
+    if k_conc is not null then
+      select count(*) into n from concurrency_leases c where c.user_id = p_user and c.expires_at > p_now and c.api_key_id = p_key;
+      if n >= k_conc then
+        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false,
+          null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+        return;
+      end if;
+    end if;
+  end if;
+
+  -- Requests per minute, then tokens per minute, each for the user and for the key: every
+  -- limit in force must fit; the tightest of each kind goes in the headers.
+  -- The arithmetic of cloister_gcra_peek, written inline: these statements run while the user's
+  -- lock is held, and every function call there adds to the time the next request waits.
+  -- A token bucket must still hold this request's estimated size (capped at the whole
+  -- allowance, or a large prompt could never pass); tokens are taken when usage arrives.
+  for b in select * from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim) where v.lim is not null loop
+    select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
+    nxt := cur + period / b.lim;
+    if nxt - p_now > period + 0.001 then
+      return query select 'requests'::text, nxt - p_now - period, true, l_tpm, k_tpm, false,
+        b.lim, 0::bigint, cur - p_now, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    rem := floor((period - (nxt - p_now)) / (period / b.lim) + 0.000001)::bigint;
+    if out_rpm is null or rem < out_rem then
+      out_rpm := b.lim; out_rem := rem; out_reset := nxt - p_now;
+    end if;
+  end loop;
+  for b in select * from (values ('inference:tokens:user:' || p_user, l_tpm), ('inference:tokens:key:' || p_key, k_tpm)) v(bucket, lim) where v.lim is not null loop
+    select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
+    avail := (period - (cur - p_now)) * b.lim / period;
+    need := greatest(1, least(p_estimate, b.lim));
+    if avail < need then
+      return query select 'tokens'::text, (need - avail) * period / b.lim, true, l_tpm, k_tpm, false,
+        out_rpm, out_rem, out_reset, b.lim, greatest(0, floor(avail))::bigint, cur - p_now;
+      return;
+    end if;
+    if out_tpm is null or floor(avail) < out_trem then
+      out_tpm := b.lim; out_trem := floor(avail)::bigint; out_treset := cur - p_now;
+    end if;
+  end loop;
+
+  -- Every limit allows it: take the request and, when streams are limited, a lease.
+  -- (Read and written under the user's lock, which every writer of these buckets holds.)
+  insert into rate_limit_buckets (bucket, tat)
+    select v.bucket, greatest(coalesce(x.tat, 0), p_now) + period / v.lim
+      from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim)
+      left join rate_limit_buckets x on x.bucket = v.bucket
+     where v.lim is not null
+    on conflict (bucket) do update set tat = excluded.tat;
+  if (l_conc is not null or k_conc is not null) and p_lease is not null then
+    insert into concurrency_leases (id, user_id, api_key_id, expires_at) values (p_lease, p_user, p_key, p_lease_expires);
+  end if;
+  return query select 'ok'::text, 0::double precision,
+    (l_tpm is not null or k_tpm is not null or l_conc is not null or k_conc is not null or l_day is not null or l_month is not null),
+    l_tpm, k_tpm, ((l_conc is not null or k_conc is not null) and p_lease is not null),
+    out_rpm, out_rem, out_reset, out_tpm, out_trem, out_treset;
+end $$;
+
+-- After a metered exchange: release its lease, charge its tokens to the token buckets and
+-- record its usage, in one round trip.
+create or replace function cloister_limit_settle(
+  p_user uuid, p_key uuid, p_now double precision, p_lease uuid,
+  p_user_tpm bigint, p_key_tpm bigint, p_tokens bigint,
+  p_record boolean, p_day date, p_model text, p_input bigint, p_output bigint, p_estimated bigint)
+returns void language plpgsql as $$
+declare
+  period constant double precision := 60000;
+begin
+  perform set_config('synchronous_commit', 'off', true); -- as in cloister_limit_acquire
+  if p_lease is not null then
+    delete from concurrency_leases where id = p_lease;
+  end if;
+  if p_tokens > 0 and p_user_tpm is not null then
+    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:user:' || p_user, p_now + p_tokens * period / p_user_tpm)
+      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_user_tpm;
+  end if;
+  if p_tokens > 0 and p_key_tpm is not null and p_key is not null then
+    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:key:' || p_key, p_now + p_tokens * period / p_key_tpm)
+      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_key_tpm;
+  end if;
+  if p_record then
+    insert into usage_daily as d (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage, estimated_tokens)
+      values (p_user, p_day, p_model, 1, p_input, p_output, case when p_estimated > 0 then 1 else 0 end, p_estimated)
+      on conflict (user_id, day, model) do update set
+        requests = d.requests + 1,
+        input_tokens = d.input_tokens + excluded.input_tokens,
+        output_tokens = d.output_tokens + excluded.output_tokens,
+        requests_without_usage = d.requests_without_usage + excluded.requests_without_usage,
+        estimated_tokens = d.estimated_tokens + excluded.estimated_tokens;
+  end if;
+end $$;
+
+
+-- Announces every committed change that can alter what the inference limits check answers for a
+-- user (the triggers of migration 0006 call it) on `cloister_principals`, with the user's id; the
+-- replicas' principal watch (src/limits/principal-watch.ts) forgets that user. Ids only.
+create or replace function cloister_announce_principal_change() returns trigger language plpgsql as $$
+begin
+  if tg_table_name = 'users' then
+    perform pg_notify('cloister_principals', old.id::text);
+  else
+    perform pg_notify('cloister_principals', old.user_id::text);
+    if tg_op = 'UPDATE' and new.user_id is distinct from old.user_id then
+      perform pg_notify('cloister_principals', new.user_id::text);
+    end if;
+  end if;
+  return null;
+end $$;
