@@ -21,7 +21,7 @@ import { createCoalescer } from '../db/coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';
 import { rateLimitHeaders, retryAfter } from './headers.ts';
 import { LIMIT_FIELDS } from './limit-values.ts';
-import { estimateTokens } from '../proxy/exchange-events.ts';
+import { estimateTokens, usableCounts } from './token-counts.ts';
 import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
 
 /** One inference request, as the limits see it (after authentication and the body). */
@@ -139,7 +139,7 @@ export function createInferenceLimits(deps: {
     const meter: RequestMeter | undefined = row.metered ? {
       recordsUsage: true,
       async settle(e) {
-        const known = e.inputTokens !== null && e.outputTokens !== null;
+        const known = e.inputTokens !== null && e.outputTokens !== null && usableCounts(e.inputTokens, e.outputTokens);
         const estimated = known ? 0 : estimateTokens(e.requestBytes + e.responseBytes);
         const tokens = known ? e.inputTokens! + e.outputTokens! : estimated;
         try {

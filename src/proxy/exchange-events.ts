@@ -29,11 +29,6 @@ export interface CompletedExchange {
   readonly usageRecorded: boolean;
 }
 
-/** Rough tokens for an exchange whose usage upstream did not report (about four bytes per token). */
-export function estimateTokens(bytes: number): number {
-  return Math.ceil(bytes / 4);
-}
-
 export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;
 
 export interface ExchangeEvents {

@@ -7,6 +7,8 @@ import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
 import type { Observer, RelayOutcome } from './relay.ts';
 import { sha256 } from './answer.ts';
 import type { RequestMeter } from '../http/context.ts';
+import type { Logger } from '../log.ts';
+import { checkTokenCount, type CountProblem } from '../limits/token-counts.ts';
 
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
@@ -23,18 +25,23 @@ export interface TrackOptions {
   readonly recordOwnership: boolean;
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
+  /** where a refused usage count is reported (which field and why; never content) */
+  readonly logger: Logger;
+  readonly requestId: string;
 }
 
 type Usage = { inputTokens: number; outputTokens: number };
+
+/** A usage count upstream reported that Cloister does not accept. */
+export interface RefusedCount { readonly field: string; readonly problem: CountProblem }
+
+/** What a `usage` object said: counts, a count refused, or nothing to read. */
+export type UsageReading = { readonly usage: Usage } | { readonly refused: RefusedCount } | null;
 
 const USAGE_KEY = '"usage"';
 
 /** Responses stream events whose `response` carries the final usage. */
 const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
-}
 
 /**
  * Whether raw JSON text (or bytes) may hold a `"usage": {…}` member. Chat streams asked for
@@ -56,13 +63,30 @@ export function hasUsageObject(raw: string | Buffer): boolean {
   return false;
 }
 
-/** Usage from an OpenAI `usage` object of either API family. */
-export function readUsage(u: unknown): Usage | null {
-  if (u === null || typeof u !== 'object') return null;
+/** The first of `names` present in `o` (null counts as absent). */
+function present(o: Record<string, unknown>, names: readonly string[]): string | null {
+  for (const n of names) if (o[n] !== undefined && o[n] !== null) return n;
+  return null;
+}
+
+/**
+ * Usage from an OpenAI `usage` object of either API family (embeddings report input and a
+ * total only). Every count is checked (checkTokenCount): one that is not a sane whole number
+ * makes the whole reading refused, and the exchange is then charged as if upstream had reported
+ * nothing — by size — rather than with a number that could break or poison the counters.
+ */
+export function readUsage(u: unknown): UsageReading {
+  if (u === null || typeof u !== 'object' || Array.isArray(u)) return null;
   const o = u as Record<string, unknown>;
-  const input = num(o.input_tokens) ?? num(o.prompt_tokens);
-  const output = num(o.output_tokens) ?? num(o.completion_tokens) ?? (input !== null && o.total_tokens !== undefined ? 0 : null);
-  return input !== null && output !== null ? { inputTokens: input, outputTokens: output } : null;
+  const inputField = present(o, ['input_tokens', 'prompt_tokens']);
+  if (inputField === null) return null;
+  const input = checkTokenCount(o[inputField]);
+  if (typeof input !== 'number') return { refused: { field: inputField, problem: input } };
+  const outputField = present(o, ['output_tokens', 'completion_tokens']);
+  if (outputField === null) return present(o, ['total_tokens']) === null ? null : { usage: { inputTokens: input, outputTokens: 0 } };
+  const output = checkTokenCount(o[outputField]);
+  if (typeof output !== 'number') return { refused: { field: outputField, problem: output } };
+  return { usage: { inputTokens: input, outputTokens: output } };
 }
 
 /** The observer that tracks one creation exchange. */
@@ -75,6 +99,8 @@ class ExchangeTracker implements Observer {
   private readonly o: TrackOptions;
   private objectId: string | null = null;
   private usage: Usage | null = null;
+  /** the last usage upstream reported was refused (the exchange counts as without usage) */
+  private refused: RefusedCount | null = null;
   /** the exchange's subscribers sign it: both bodies are hashed */
   readonly hashResponse: boolean;
   constructor(o: TrackOptions) {
@@ -92,8 +118,21 @@ class ExchangeTracker implements Observer {
     return undefined;
   }
 
+  /** Takes a `usage` object: the latest reading wins, and a refused one leaves the usage unknown. */
+  private read(u: unknown): void {
+    const r = readUsage(u);
+    if (r === null) return;
+    if ('usage' in r) {
+      this.usage = r.usage;
+      this.refused = null;
+    } else {
+      this.usage = null;
+      this.refused = r.refused;
+    }
+  }
+
   onJson(body: Record<string, unknown>): Promise<void> | undefined {
-    this.usage = readUsage(body.usage) ?? this.usage;
+    this.read(body.usage);
     return this.learnId(body.id);
   }
 
@@ -102,10 +141,10 @@ class ExchangeTracker implements Observer {
     if (this.o.kind === 'response') {
       const response = data.response as Record<string, unknown> | undefined;
       if (!response || typeof response !== 'object') return undefined;
-      if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.usage = readUsage(response.usage) ?? this.usage;
+      if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.read(response.usage);
       return this.learnId(response.id);
     }
-    this.usage = readUsage(data.usage) ?? this.usage;
+    this.read(data.usage);
     return this.learnId(data.id);
   }
 
@@ -123,6 +162,9 @@ class ExchangeTracker implements Observer {
 
   /** Settles the limits (metered users), then publishes the exchange; a promise only when either must be waited for. */
   onFinish(outcome: RelayOutcome): Promise<void> | undefined {
+    if (this.refused) {
+      this.o.logger.warn({ event: 'usage.refused', request_id: this.o.requestId, kind: this.o.kind, field: this.refused.field, problem: this.refused.problem });
+    }
     const { meter } = this.o;
     if (!meter) return this.publish(outcome);
     const usage = this.usage;

@@ -88,6 +88,8 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
       recordOwnership: kind === 'response' ? store !== false : kind === 'chat.completion' && store === true,
       ownership: deps.ownership,
       events: deps.events,
+      logger: deps.logger,
+      requestId: r.io.requestId,
     });
   };
 
