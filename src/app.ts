@@ -40,6 +40,7 @@ import { createProxyRouter } from './proxy/routes.ts';
 import { createInferenceRoutes } from './proxy/inference-routes.ts';
 import { idempotencyKeys } from './proxy/idempotency-key.ts';
 import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
+import { createModelNames, type ModelNames } from './proxy/model-names.ts';
 import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
@@ -143,6 +144,8 @@ export interface CloisterApp {
   readonly metrics: Metrics;
   /** what lets live, unlimited users skip the limits round trip (null on the embedded database) */
   readonly principalWatch: PrincipalWatch | null;
+  /** upstream's model list: the names usage rows may carry */
+  readonly models: ModelNames;
   /** every (method, path) the routers register, for the OpenAPI coverage test */
   routes(): Array<{ method: string; path: string }>;
   /** the Node request listener: the direct routes, then Koa */
@@ -214,13 +217,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       watch, onCheck: (by) => checksBy[by].inc(),
     });
     services.onClose(() => inferenceLimits.close());
+    // The server's, not the CLI's: only the server names models in usage rows.
+    const models = createModelNames({ upstream: services.upstream, logger, refreshMs: config.usage.modelListRefreshMs, allowed: config.usage.allowedModelNames });
+    services.onClose(() => models.close());
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
       idempotencyKeys: idempotencyKeys(services.sessionSecret),
     };
     const inference = createInferenceRoutes({
-      ...proxyDeps, limits: inferenceLimits,
+      ...proxyDeps, limits: inferenceLimits, models,
       // The limits check confirms the key is unrevoked and its owner enabled in its single round
       // trip, so on inference routes a cached key skips the separate liveness lookup.
       authenticators: [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)],
@@ -254,6 +260,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       services,
       metrics,
       principalWatch: watch,
+      models,
       routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
       callback: () => withDirectRoutes(direct, koa.callback()),
       close: () => services.close(),

@@ -97,6 +97,12 @@ export interface Config {
     readonly check: 'listen' | 'always';
     readonly auditRetentionDays: number;
   };
+  readonly usage: {
+    /** how often upstream's model list (the names usage rows may carry) is fetched again */
+    readonly modelListRefreshMs: number;
+    /** names usage rows may carry besides upstream's list (for an upstream without GET /models) */
+    readonly allowedModelNames: readonly string[];
+  };
   readonly metrics: { readonly token: string | null };
   readonly log: { readonly level: LogLevel };
 }
@@ -189,6 +195,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
 
   const tiers = parseTiers(r.json<unknown>('RATE_LIMIT_TIERS', {}), problems);
+  const allowedModelNames = r.list('USAGE_MODEL_NAMES');
+  for (const m of allowedModelNames) if (m.length > 200) problems.push('USAGE_MODEL_NAMES: each name must be at most 200 characters');
 
   const config: Config = {
     nodeEnv,
@@ -262,6 +270,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       leaseTtlMs: r.int('RATE_LIMIT_LEASE_TTL_SECONDS', 60, 5, 3600) * 1000,
       check: r.oneOf('LIMITS_CHECK', ['listen', 'always'] as const, 'listen'),
       auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    },
+    usage: {
+      modelListRefreshMs: r.int('MODEL_LIST_REFRESH_SECONDS', 600, 10, 86_400) * 1000,
+      allowedModelNames,
     },
     metrics: { token: metricsToken },
     log: { level: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info') },

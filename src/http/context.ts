@@ -17,7 +17,8 @@ export interface AppState {
 
 /** What an exchange cost, as the limits need it: token counts and sizes, never content. */
 export interface ExchangeCost {
-  readonly model: string | null;
+  /** as usage rows name it (listed by upstream, else `other`) */
+  readonly model: string;
   /** null when upstream reported no usage */
   readonly inputTokens: number | null;
   readonly outputTokens: number | null;

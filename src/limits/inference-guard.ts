@@ -143,7 +143,7 @@ export function createInferenceLimits(deps: {
         const estimated = known ? 0 : estimateTokens(e.requestBytes + e.responseBytes);
         const tokens = known ? e.inputTokens! + e.outputTokens! : estimated;
         try {
-          await finish(tokens, { day: utcDay(clock.now()), model: (e.model ?? 'unknown').slice(0, 200), input: e.inputTokens ?? 0, output: e.outputTokens ?? 0, estimated });
+          await finish(tokens, { day: utcDay(clock.now()), model: e.model, input: e.inputTokens ?? 0, output: e.outputTokens ?? 0, estimated });
         } catch (err) {
           logger.error({ event: 'limits.settle_failed', request_id: requestId, err: describeError(err) });
         }

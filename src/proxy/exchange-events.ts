@@ -11,7 +11,8 @@ export interface CompletedExchange {
   readonly objectId: string | null;
   readonly userId: string;
   readonly apiKeyId: string | null;
-  readonly model: string | null;
+  /** the model as usage rows name it: one upstream lists (or the operator allows), else `other` (model-names.ts) */
+  readonly model: string;
   /** sha256 hex of the request body bytes as received (null unless a subscriber asked for hashes) */
   readonly requestSha256: string | null;
   /** sha256 hex of every response body byte as sent to the client (likewise) */

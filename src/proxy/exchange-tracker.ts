@@ -13,7 +13,8 @@ import { checkTokenCount, type CountProblem } from '../limits/token-counts.ts';
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
   readonly principal: Principal;
-  readonly model: string | null;
+  /** the model as usage rows name it (ModelNames.usageName): never the request's own string unless listed */
+  readonly model: string;
   /** the request bytes as received (hashed at the end, only when a subscriber wants hashes) */
   readonly requestBody: Buffer;
   readonly requestBytes: number;

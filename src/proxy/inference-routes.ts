@@ -17,11 +17,14 @@ import type { ProxyDeps } from './routes.ts';
 import { relay, type RelayDeps } from './relay.ts';
 import { trackExchange } from './exchange-tracker.ts';
 import { assertNoUncheckedReferences } from './body-references.ts';
+import type { ModelNames } from './model-names.ts';
 
 export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
   /** API keys (whose liveness the limits check confirms) and sessions */
   readonly authenticators: readonly Authenticator[];
   readonly limits: InferenceLimits;
+  /** the names usage rows may carry */
+  readonly models: ModelNames;
 }
 
 /** One admitted inference request. */
@@ -79,7 +82,7 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     return trackExchange({
       kind,
       principal: r.principal,
-      model: modelOf(r.body.json),
+      model: deps.models.usageName(modelOf(r.body.json)),
       requestBody: r.body.raw,
       requestBytes: r.body.raw.length,
       meter: r.meter,

@@ -48,7 +48,7 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
     subscriber(e) {
       if (e.status < 200 || e.status >= 300 || e.usageRecorded) return;
       const day = utcDay(clock.now());
-      const model = (e.model ?? 'unknown').slice(0, 200);
+      const model = e.model;
       const key = `${e.userId}\u0000${day}\u0000${model}`;
       let p = pending.get(key);
       if (!p) {

@@ -45,6 +45,8 @@ export interface FakeUpstream {
   replyText: string;
   /** a "firehose" stream's progress: bytes written, and whether it is waiting for the connection to drain */
   readonly firehose: { readonly sent: number; readonly waiting: boolean; readonly done: boolean };
+  /** the model ids GET /models lists */
+  models: string[];
   /** the usage object to report (undefined: the defaults, 11+7 for chat and 5+9 for responses) */
   usage: unknown;
   /** creation requests received from now on wait until the returned function is called */
@@ -58,6 +60,8 @@ export interface FakeUpstream {
 }
 
 let seq = 0;
+/** The models GET /models lists unless a test changes `models`. */
+const DEFAULT_MODELS: readonly string[] = ['fake-model', 'org/fake-model-2'];
 /** How much a "firehose" stream sends. */
 export const FIREHOSE_BYTES = 48 * 1024 * 1024;
 
@@ -72,7 +76,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const completions = new Map<string, Record<string, unknown>>();
   const state = {
     silentMs: 0, replyText: 'Hello from the fake upstream.', firehose: { sent: 0, waiting: false, done: false },
-    usage: undefined as unknown, gate: null as Promise<void> | null, held: 0,
+    usage: undefined as unknown, gate: null as Promise<void> | null, held: 0, models: [...DEFAULT_MODELS],
   };
   /** Waits while answers are held. */
   const passGate = async () => {
@@ -136,7 +140,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
 
     const [head, id, sub, subId] = parts;
     if (head === 'models' && rec.method === 'GET') {
-      const models = [{ id: 'fake-model', object: 'model', created: 1700000000, owned_by: 'fake' }, { id: 'org/fake-model-2', object: 'model', created: 1700000001, owned_by: 'fake' }];
+      const models = state.models.map((m, i) => ({ id: m, object: 'model', created: 1700000000 + i, owned_by: 'fake' }));
       if (!id) return json(res, 200, { object: 'list', data: models });
       const wanted = parts.slice(1).join('/');
       const m = models.find((x) => x.id === wanted);
@@ -315,6 +319,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     get replyText() { return state.replyText; },
     set replyText(v: string) { state.replyText = v; },
     get firehose() { return state.firehose; },
+    get models() { return state.models; },
+    set models(v: string[]) { state.models = v; },
     get usage() { return state.usage; },
     set usage(v: unknown) { state.usage = v; },
     holdAnswers() {
@@ -328,7 +334,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     },
     reset() {
       requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; state.firehose = { sent: 0, waiting: false, done: false };
-      state.usage = undefined; state.gate = null; state.held = 0;
+      state.usage = undefined; state.gate = null; state.held = 0; state.models = [...DEFAULT_MODELS];
     },
     async close() {
       for (const s of sockets) s.destroy();
