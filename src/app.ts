@@ -224,9 +224,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
       idempotencyKeys: idempotencyKeys(services.sessionSecret),
+      chargeResponse: inferenceLimits.chargeResponse,
     };
     const inference = createInferenceRoutes({
-      ...proxyDeps, limits: inferenceLimits, models,
+      ...proxyDeps, limits: inferenceLimits, models, reserveOutputTokens: config.limits.reserveOutputTokens,
       // The limits check confirms the key is unrevoked and its owner enabled in its single round
       // trip, so on inference routes a cached key skips the separate liveness lookup.
       authenticators: [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)],

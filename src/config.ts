@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { isIP } from 'node:net';
 import { parseTiers } from './limits/limit-values.ts';
+import { MAX_TOKEN_COUNT } from './limits/token-counts.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AttestationMode = 'dstack' | 'simulated' | 'off';
@@ -89,6 +90,10 @@ export interface Config {
     readonly tiers: Readonly<Record<string, Partial<TierLimits>>>;
     /** a concurrency lease lives this long unless its replica renews it (a dead replica's leases expire) */
     readonly leaseTtlMs: number;
+    /** output tokens reserved for a request that states no cap (max_output_tokens, max_completion_tokens, max_tokens) */
+    readonly reserveOutputTokens: number;
+    /** how long a background response's reservation waits for its usage before it is charged by estimate */
+    readonly backgroundWaitMs: number;
     /**
      * `listen`: a replica that hears every change to users and keys (LISTEN/NOTIFY) lets a live,
      * unlimited user skip the per-request round trip; `always`: every inference request is checked
@@ -268,6 +273,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       },
       tiers,
       leaseTtlMs: r.int('RATE_LIMIT_LEASE_TTL_SECONDS', 60, 5, 3600) * 1000,
+      reserveOutputTokens: r.int('BUDGET_RESERVE_OUTPUT_TOKENS', 4096, 1, MAX_TOKEN_COUNT),
+      backgroundWaitMs: r.int('BUDGET_BACKGROUND_WAIT_HOURS', 24, 1, 24 * 30) * 3_600_000,
       check: r.oneOf('LIMITS_CHECK', ['listen', 'always'] as const, 'listen'),
       auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     },

@@ -28,9 +28,13 @@ export interface ExchangeCost {
 
 /** Per-request hook of the limits: settles the request when its exchange completes, before the last byte. */
 export interface RequestMeter {
-  /** the meter writes this request's usage itself, so the batched usage recorder skips it */
-  readonly recordsUsage: boolean;
-  settle(cost: ExchangeCost): Promise<void>;
+  /** settles the exchange; true when the meter accounted for its usage (the batched usage recorder then skips it) */
+  settle(cost: ExchangeCost): Promise<boolean>;
+  /**
+   * A background response's id is known: its usage is charged when first seen (a GET, a resumed
+   * stream), once. The proxy waits for this before the id reaches the client.
+   */
+  awaitUsage?(responseId: string): Promise<void>;
 }
 
 export type AppContext = RouterContext<AppState>;

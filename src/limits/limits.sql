@@ -44,16 +44,26 @@ begin
   return query select g.fits, g.remaining, g.reset_ms, g.retry_ms;
 end $$;
 
+-- Signatures this file no longer defines (migration 0005 created them; their arguments changed
+-- when reservations came, so create or replace could not replace them).
+drop function if exists cloister_limit_acquire(uuid, uuid, double precision, jsonb, uuid, double precision, bigint, date, date);
+drop function if exists cloister_limit_settle(uuid, uuid, double precision, uuid, bigint, bigint, bigint, boolean, date, text, bigint, bigint, bigint);
+
 -- The whole pre-check of an inference request, under a per-user advisory lock so concurrent
 -- checks on any replica are serialised: account state, budgets, concurrency, requests per
 -- minute (user and key) and tokens per minute (user and key). All or nothing: state changes
--- (request buckets, the lease) only when every limit allows the request.
+-- (request buckets, the lease, the reservation) only when every limit allows the request.
+-- `p_reserve` is the most the request may cost (its input estimate plus its output cap, or the
+-- configured default): it is reserved against the budgets and taken from the token buckets (up
+-- to a minute's allowance) until the exchange settles, so requests admitted in parallel see
+-- each other. A budget admits while anything is left, so parallel requests overshoot it by at
+-- most one reservation.
 create or replace function cloister_limit_acquire(
   p_user uuid, p_key uuid, p_now double precision, p_tiers jsonb,
-  p_lease uuid, p_lease_expires double precision, p_estimate bigint, p_day date, p_month date)
+  p_lease uuid, p_lease_expires double precision, p_reserve bigint, p_model text, p_day date, p_month date)
 returns table (
   verdict text, retry_ms double precision, metered boolean,
-  user_tpm bigint, key_tpm bigint, lease_taken boolean,
+  user_tpm bigint, key_tpm bigint, lease_taken boolean, reserved boolean,
   rpm bigint, requests_remaining bigint, requests_reset_ms double precision,
   tpm bigint, tokens_remaining bigint, tokens_reset_ms double precision)
 language plpgsql as $$
@@ -65,16 +75,17 @@ declare
   k_live boolean;
   l_rpm bigint; l_tpm bigint; l_conc bigint; l_day bigint; l_month bigint;
   k_rpm bigint; k_tpm bigint; k_conc bigint;
-  used_day bigint; used_month bigint; n bigint;
+  used_day bigint; used_month bigint; held bigint; n bigint;
   b record;
   cur double precision; nxt double precision; rem bigint;
   avail double precision; need double precision;
   out_rpm bigint; out_rem bigint; out_reset double precision;
   out_tpm bigint; out_trem bigint; out_treset double precision;
+  reserving boolean;
 begin
   select x.disabled_at, x.tier, x.limit_overrides into u from users x where x.id = p_user;
   if not found or u.disabled_at is not null then
-    return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false,
+    return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false, false,
       null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
     return;
   end if;
@@ -89,7 +100,7 @@ begin
     -- liveness lookup, so a revoked key stops on every replica within this same round trip.
     select k.limits, k.revoked_at is null and k.user_id = p_user into kl, k_live from api_keys k where k.id = p_key;
     if not coalesce(k_live, false) then
-      return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false,
+      return query select 'disabled'::text, 0::double precision, false, null::bigint, null::bigint, false, false,
         null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
       return;
     end if;
@@ -100,10 +111,11 @@ begin
   k_conc := (kl ->> 'concurrency')::bigint;
 
   if coalesce(l_rpm, l_tpm, l_conc, l_day, l_month, k_rpm, k_tpm, k_conc) is null then
-    return query select 'ok'::text, 0::double precision, false, null::bigint, null::bigint, false,
+    return query select 'ok'::text, 0::double precision, false, null::bigint, null::bigint, false, false,
       null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
     return;
   end if;
+  reserving := coalesce(l_tpm, k_tpm, l_day, l_month) is not null;
 
   -- Limit state may lose its last fraction of a second if Postgres itself crashes (a few more
   -- requests let through, usage undercounted by as much); in exchange the commit does not wait
@@ -117,12 +129,20 @@ begin
       into used_day, used_month
       from usage_daily d where d.user_id = p_user and d.day >= p_month;
     if l_day is not null and used_day >= l_day then
-      return query select 'daily_budget'::text, 0::double precision, true, l_tpm, k_tpm, false,
+      return query select 'daily_budget'::text, 0::double precision, true, l_tpm, k_tpm, false, false,
         null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
       return;
     end if;
     if l_month is not null and used_month >= l_month then
-      return query select 'monthly_budget'::text, 0::double precision, true, l_tpm, k_tpm, false,
+      return query select 'monthly_budget'::text, 0::double precision, true, l_tpm, k_tpm, false, false,
+        null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+      return;
+    end if;
+    -- What requests in flight and background responses not yet charged have reserved counts as
+    -- spent: nothing left once they are charged means nothing left now.
+    select coalesce(sum(r.tokens), 0) into held from token_reservations r where r.user_id = p_user;
+    if (l_day is not null and used_day + held >= l_day) or (l_month is not null and used_month + held >= l_month) then
+      return query select 'budget_reserved'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
         null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
       return;
     end if;
@@ -132,7 +152,7 @@ begin
     if l_conc is not null then
       select count(*) into n from concurrency_leases c where c.user_id = p_user and c.expires_at > p_now;
       if n >= l_conc then
-        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false,
+        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
           null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
         return;
       end if;
@@ -140,7 +160,7 @@ begin
     if k_conc is not null then
       select count(*) into n from concurrency_leases c where c.user_id = p_user and c.expires_at > p_now and c.api_key_id = p_key;
       if n >= k_conc then
-        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false,
+        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
           null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
         return;
       end if;
@@ -151,13 +171,13 @@ begin
   -- limit in force must fit; the tightest of each kind goes in the headers.
   -- The arithmetic of cloister_gcra_peek, written inline: these statements run while the user's
   -- lock is held, and every function call there adds to the time the next request waits.
-  -- A token bucket must still hold this request's estimated size (capped at the whole
-  -- allowance, or a large prompt could never pass); tokens are taken when usage arrives.
+  -- A token bucket must hold this request's reservation (capped at the whole allowance, or a
+  -- large request could never pass); it is taken now and corrected when the usage is charged.
   for b in select * from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim) where v.lim is not null loop
     select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
     nxt := cur + period / b.lim;
     if nxt - p_now > period + 0.001 then
-      return query select 'requests'::text, nxt - p_now - period, true, l_tpm, k_tpm, false,
+      return query select 'requests'::text, nxt - p_now - period, true, l_tpm, k_tpm, false, false,
         b.lim, 0::bigint, cur - p_now, null::bigint, null::bigint, null::double precision;
       return;
     end if;
@@ -169,68 +189,165 @@ begin
   for b in select * from (values ('inference:tokens:user:' || p_user, l_tpm), ('inference:tokens:key:' || p_key, k_tpm)) v(bucket, lim) where v.lim is not null loop
     select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
     avail := (period - (cur - p_now)) * b.lim / period;
-    need := greatest(1, least(p_estimate, b.lim));
+    need := greatest(1, least(p_reserve, b.lim));
     if avail < need then
-      return query select 'tokens'::text, (need - avail) * period / b.lim, true, l_tpm, k_tpm, false,
+      return query select 'tokens'::text, (need - avail) * period / b.lim, true, l_tpm, k_tpm, false, false,
         out_rpm, out_rem, out_reset, b.lim, greatest(0, floor(avail))::bigint, cur - p_now;
       return;
     end if;
-    if out_tpm is null or floor(avail) < out_trem then
-      out_tpm := b.lim; out_trem := floor(avail)::bigint; out_treset := cur - p_now;
+    if out_tpm is null or floor(avail - need) < out_trem then
+      out_tpm := b.lim; out_trem := floor(avail - need)::bigint; out_treset := cur - p_now + need * period / b.lim;
     end if;
   end loop;
 
-  -- Every limit allows it: take the request and, when streams are limited, a lease.
-  -- (Read and written under the user's lock, which every writer of these buckets holds.)
+  -- Every limit allows it: take the request, the reservation's tokens and, when streams are
+  -- limited, a lease. (Read and written under the user's lock, which every check holds.)
   insert into rate_limit_buckets (bucket, tat)
-    select v.bucket, greatest(coalesce(x.tat, 0), p_now) + period / v.lim
-      from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim)
+    select v.bucket, greatest(coalesce(x.tat, 0), p_now) + v.units * period / v.lim
+      from (values ('inference:requests:user:' || p_user, l_rpm, 1::bigint), ('inference:requests:key:' || p_key, k_rpm, 1::bigint),
+                   ('inference:tokens:user:' || p_user, l_tpm, greatest(1, least(p_reserve, l_tpm))),
+                   ('inference:tokens:key:' || p_key, k_tpm, greatest(1, least(p_reserve, k_tpm)))) v(bucket, lim, units)
       left join rate_limit_buckets x on x.bucket = v.bucket
      where v.lim is not null
     on conflict (bucket) do update set tat = excluded.tat;
   if (l_conc is not null or k_conc is not null) and p_lease is not null then
     insert into concurrency_leases (id, user_id, api_key_id, expires_at) values (p_lease, p_user, p_key, p_lease_expires);
   end if;
+  reserving := reserving and p_lease is not null;
+  if reserving then
+    insert into token_reservations (id, user_id, api_key_id, tokens, user_tpm, key_tpm, model, expires_at)
+      values (p_lease, p_user, p_key, p_reserve, l_tpm, k_tpm, p_model, p_lease_expires);
+  end if;
   return query select 'ok'::text, 0::double precision,
     (l_tpm is not null or k_tpm is not null or l_conc is not null or k_conc is not null or l_day is not null or l_month is not null),
-    l_tpm, k_tpm, ((l_conc is not null or k_conc is not null) and p_lease is not null),
+    l_tpm, k_tpm, ((l_conc is not null or k_conc is not null) and p_lease is not null), reserving,
     out_rpm, out_rem, out_reset, out_tpm, out_trem, out_treset;
 end $$;
 
--- After a metered exchange: release its lease, charge its tokens to the token buckets and
--- record its usage, in one round trip.
+-- Corrects a user's (and key's) token buckets from what a reservation took at admission (its
+-- tokens, up to a minute's allowance) to what the exchange cost: a debt when it cost more (the
+-- next requests wait until it is paid off), a refund when less.
+create or replace function cloister_correct_token_buckets(
+  p_user uuid, p_key uuid, p_reserved bigint, p_user_tpm bigint, p_key_tpm bigint, p_tokens bigint, p_now double precision)
+returns void language plpgsql as $$
+declare
+  b record;
+  d double precision;
+begin
+  for b in select * from (values ('inference:tokens:user:' || p_user, p_user_tpm), ('inference:tokens:key:' || p_key, p_key_tpm)) v(bucket, lim)
+            where v.lim is not null and v.bucket is not null loop
+    d := (p_tokens - greatest(1, least(p_reserved, b.lim))) * 60000.0 / b.lim;
+    continue when d = 0;
+    insert into rate_limit_buckets as x (bucket, tat) values (b.bucket, greatest(p_now, p_now + d))
+      on conflict (bucket) do update set tat = greatest(p_now, greatest(x.tat, p_now) + d);
+  end loop;
+end $$;
+
+-- Adds one exchange to a user's usage counters (per UTC day and model). `p_estimated` > 0: upstream
+-- reported no usable usage and the exchange is charged that many tokens by estimate.
+create or replace function cloister_record_usage(
+  p_user uuid, p_day date, p_model text, p_input bigint, p_output bigint, p_estimated bigint)
+returns void language sql as $$
+  insert into usage_daily as d (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage, estimated_tokens)
+    values (p_user, p_day, p_model, 1, p_input, p_output, case when p_estimated > 0 then 1 else 0 end, p_estimated)
+    on conflict (user_id, day, model) do update set
+      requests = d.requests + 1,
+      input_tokens = d.input_tokens + excluded.input_tokens,
+      output_tokens = d.output_tokens + excluded.output_tokens,
+      requests_without_usage = d.requests_without_usage + excluded.requests_without_usage,
+      estimated_tokens = d.estimated_tokens + excluded.estimated_tokens;
+$$;
+
+-- After a metered exchange (or a request that ended without one): release its lease, settle its
+-- reservation and record its usage, in one round trip. With a reservation (`p_reserved`), the
+-- usage is charged only by whoever removes the reservation row: when a GET or a resumed stream of
+-- a background response already charged it, nothing is charged twice. `p_keep`: a background
+-- response whose usage is not known yet — its reservation stays, linked to the response, until
+-- `p_keep_expires`, and nothing is recorded now.
 create or replace function cloister_limit_settle(
-  p_user uuid, p_key uuid, p_now double precision, p_lease uuid,
-  p_user_tpm bigint, p_key_tpm bigint, p_tokens bigint,
+  p_user uuid, p_key uuid, p_now double precision, p_lease uuid, p_reserved boolean, p_tokens bigint,
+  p_keep boolean, p_keep_expires double precision,
   p_record boolean, p_day date, p_model text, p_input bigint, p_output bigint, p_estimated bigint)
 returns void language plpgsql as $$
 declare
-  period constant double precision := 60000;
+  r record;
 begin
   perform set_config('synchronous_commit', 'off', true); -- as in cloister_limit_acquire
   if p_lease is not null then
     delete from concurrency_leases where id = p_lease;
   end if;
-  if p_tokens > 0 and p_user_tpm is not null then
-    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:user:' || p_user, p_now + p_tokens * period / p_user_tpm)
-      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_user_tpm;
-  end if;
-  if p_tokens > 0 and p_key_tpm is not null and p_key is not null then
-    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:key:' || p_key, p_now + p_tokens * period / p_key_tpm)
-      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_key_tpm;
+  if p_reserved then
+    if p_keep then
+      update token_reservations set expires_at = p_keep_expires, check_at = p_now
+       where id = p_lease and response_id is not null;
+      return;
+    end if;
+    delete from token_reservations where id = p_lease returning tokens, user_tpm, key_tpm into r;
+    if not found then
+      return; -- charged already, by whoever first saw its response's usage
+    end if;
+    perform cloister_correct_token_buckets(p_user, p_key, r.tokens, r.user_tpm, r.key_tpm, p_tokens, p_now);
   end if;
   if p_record then
-    insert into usage_daily as d (user_id, day, model, requests, input_tokens, output_tokens, requests_without_usage, estimated_tokens)
-      values (p_user, p_day, p_model, 1, p_input, p_output, case when p_estimated > 0 then 1 else 0 end, p_estimated)
-      on conflict (user_id, day, model) do update set
-        requests = d.requests + 1,
-        input_tokens = d.input_tokens + excluded.input_tokens,
-        output_tokens = d.output_tokens + excluded.output_tokens,
-        requests_without_usage = d.requests_without_usage + excluded.requests_without_usage,
-        estimated_tokens = d.estimated_tokens + excluded.estimated_tokens;
+    perform cloister_record_usage(p_user, p_day, p_model, p_input, p_output, p_estimated);
   end if;
 end $$;
 
+-- A background response got its id: the request's reservation (or, for a user without token
+-- limits, a new row of `p_tokens`) waits for that response's usage. A promise the proxy keeps
+-- before the id reaches the client, so no GET can see the response before this row names it.
+create or replace function cloister_await_response(
+  p_id uuid, p_user uuid, p_key uuid, p_response text, p_tokens bigint, p_model text, p_expires double precision)
+returns void language sql as $$
+  insert into token_reservations (id, user_id, api_key_id, tokens, model, expires_at, response_id)
+    values (p_id, p_user, p_key, p_tokens, p_model, p_expires, p_response)
+    on conflict (id) do update set response_id = excluded.response_id;
+$$;
+
+-- The usage of a background response, first seen (a GET, a resumed stream, a cancel, Cloister's
+-- own follow-up): charged once, by whoever removes its reservation row; true when this call did.
+-- `p_known` false: upstream showed the response finished without usable usage, and it is charged
+-- its reservation by estimate (unknown usage is never free).
+create or replace function cloister_charge_response(
+  p_user uuid, p_response text, p_now double precision, p_day date, p_known boolean, p_input bigint, p_output bigint)
+returns boolean language plpgsql as $$
+declare
+  r record;
+  cost bigint;
+begin
+  perform set_config('synchronous_commit', 'off', true); -- as in cloister_limit_acquire
+  delete from token_reservations where response_id = p_response and user_id = p_user
+    returning user_id, api_key_id, tokens, user_tpm, key_tpm, model into r;
+  if not found then
+    return false;
+  end if;
+  cost := case when p_known then p_input + p_output else r.tokens end;
+  perform cloister_correct_token_buckets(r.user_id, r.api_key_id, r.tokens, r.user_tpm, r.key_tpm, cost, p_now);
+  if p_known then
+    perform cloister_record_usage(r.user_id, p_day, r.model, p_input, p_output, 0);
+  else
+    perform cloister_record_usage(r.user_id, p_day, r.model, 0, 0, r.tokens);
+  end if;
+  return true;
+end $$;
+
+-- Reservations past their expiry — a replica died during the request, or a background response
+-- never showed its usage in time — are charged by estimate (their reserved tokens) and removed.
+-- Rows a running charge holds are skipped (the next sweep takes them). Returns how many.
+create or replace function cloister_expire_reservations(p_now double precision, p_day date)
+returns integer language plpgsql as $$
+declare
+  r record;
+  n integer := 0;
+begin
+  for r in delete from token_reservations where id in
+             (select id from token_reservations where expires_at <= p_now for update skip locked)
+           returning user_id, tokens, model loop
+    perform cloister_record_usage(r.user_id, p_day, r.model, 0, 0, r.tokens);
+    n := n + 1;
+  end loop;
+  return n;
+end $$;
 
 -- Announces every committed change that can alter what the inference limits check answers for a
 -- user (the triggers of migration 0006 call it) on `cloister_principals`, with the user's id; the

@@ -2,7 +2,7 @@
 // the id upstream assigns before the client can see it, collects usage, and publishes the
 // completed exchange when the relay finishes.
 import type { Principal } from '../auth/api-keys.ts';
-import type { Ownership } from '../conversations/ownership.ts';
+import { UPSTREAM_ID, type Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
 import type { Observer, RelayOutcome } from './relay.ts';
 import { sha256 } from './answer.ts';
@@ -24,6 +24,8 @@ export interface TrackOptions {
   readonly conversationId: string | null;
   /** false when upstream keeps no object to come back to (chat completions without store) */
   readonly recordOwnership: boolean;
+  /** a background response (`background: true`): its usage may come only after this exchange */
+  readonly background: boolean;
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
   /** where a refused usage count is reported (which field and why; never content) */
@@ -42,7 +44,7 @@ export type UsageReading = { readonly usage: Usage } | { readonly refused: Refus
 const USAGE_KEY = '"usage"';
 
 /** Responses stream events whose `response` carries the final usage. */
-const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+export const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /**
  * Whether raw JSON text (or bytes) may hold a `"usage": {…}` member. Chat streams asked for
@@ -109,14 +111,19 @@ class ExchangeTracker implements Observer {
     this.hashResponse = o.events.wantsHashes;
   }
 
-  /** Takes the first id seen; a promise only when its ownership must be recorded first. */
+  /**
+   * Takes the first id seen; a promise only when something must be recorded before the id
+   * reaches the client: its ownership, and for a background response the limits' link from the
+   * response to the reservation its usage will be charged to (so no GET can see it unlinked).
+   */
   private learnId(id: unknown): Promise<void> | undefined {
     if (this.objectId !== null || typeof id !== 'string') return undefined;
     this.objectId = id;
     const { o } = this;
     const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
-    if (ownedKind !== null && o.recordOwnership) return o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
-    return undefined;
+    const owned = ownedKind !== null && o.recordOwnership ? o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId) : undefined;
+    const linked = o.kind === 'response' && o.background && o.meter?.awaitUsage && UPSTREAM_ID.test(id) ? o.meter.awaitUsage(id) : undefined;
+    return owned && linked ? Promise.all([owned, linked]).then(() => undefined) : owned ?? linked;
   }
 
   /** Takes a `usage` object: the latest reading wins, and a refused one leaves the usage unknown. */
@@ -167,15 +174,15 @@ class ExchangeTracker implements Observer {
       this.o.logger.warn({ event: 'usage.refused', request_id: this.o.requestId, kind: this.o.kind, field: this.refused.field, problem: this.refused.problem });
     }
     const { meter } = this.o;
-    if (!meter) return this.publish(outcome);
+    if (!meter) return this.publish(outcome, false);
     const usage = this.usage;
     return meter.settle({
       model: this.o.model, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
       requestBytes: this.o.requestBytes, responseBytes: outcome.responseBytes,
-    }).then(() => this.publish(outcome));
+    }).then((recorded) => this.publish(outcome, recorded));
   }
 
-  private publish(outcome: RelayOutcome): Promise<void> | undefined {
+  private publish(outcome: RelayOutcome, usageRecorded: boolean): Promise<void> | undefined {
     const { o } = this;
     return o.events.emit({
       kind: o.kind,
@@ -191,7 +198,7 @@ class ExchangeTracker implements Observer {
       completed: outcome.completed,
       requestBytes: o.requestBytes,
       responseBytes: outcome.responseBytes,
-      usageRecorded: o.meter?.recordsUsage ?? false,
+      usageRecorded,
     });
   }
 }

@@ -18,6 +18,7 @@ import { relay, type RelayDeps } from './relay.ts';
 import { trackExchange } from './exchange-tracker.ts';
 import { assertNoUncheckedReferences } from './body-references.ts';
 import type { ModelNames } from './model-names.ts';
+import { reservationFor } from './token-reservation.ts';
 
 export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
   /** API keys (whose liveness the limits check confirms) and sessions */
@@ -25,6 +26,8 @@ export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
   readonly limits: InferenceLimits;
   /** the names usage rows may carry */
   readonly models: ModelNames;
+  /** output tokens reserved for a request that states no cap */
+  readonly reserveOutputTokens: number;
 }
 
 /** One admitted inference request. */
@@ -33,7 +36,13 @@ interface Inference {
   readonly principal: Principal;
   readonly body: JsonBody;
   readonly meter: RequestMeter | undefined;
+  /** the model as usage rows name it */
+  readonly model: string;
+  /** a background response (Responses with `background: true`) */
+  readonly background: boolean;
 }
+
+type Kind = 'chat.completion' | 'response' | 'embedding';
 
 function wantsStream(json: Record<string, unknown>): boolean {
   const stream = json.stream;
@@ -60,29 +69,35 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
   const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const bodyOptions = { limitBytes: deps.bodyLimitBytes };
 
-  /** The steps every inference request takes before its route, and the lease given back after. */
-  const inference = (route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
+  /** The steps every inference request takes before its route, and the lease and reservation given back after. */
+  const inference = (kind: Kind, route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
     const known = authenticate(deps.authenticators, io);
     const principal = known instanceof Promise ? await known : known;
     io.principal = principal;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     const body = (await readJsonBody(io.req, io, bodyOptions))!;
-    const admitted = deps.limits.admit({ principal, requestBytes: body.raw.length, requestId: io.requestId, headers: io });
+    const model = deps.models.usageName(modelOf(body.json));
+    const background = kind === 'response' && body.json.background === true;
+    const admitted = deps.limits.admit({
+      principal, requestId: io.requestId, headers: io, model, background,
+      reserveTokens: reservationFor(kind, body.json, body.raw.length, deps.reserveOutputTokens),
+    });
     const admission = admitted instanceof Promise ? await admitted : admitted;
     try {
-      await route({ io, principal, body, meter: admission.meter });
+      await route({ io, principal, body, meter: admission.meter, model, background });
     } finally {
-      const released = admission.release();
+      const released = admission.release({ clientLeft: io.res.destroyed && !io.res.writableFinished });
       if (released) await released;
     }
   };
 
-  const track = (r: Inference, kind: 'chat.completion' | 'response' | 'embedding', conversationId: string | null) => {
+  const track = (r: Inference, kind: Kind, conversationId: string | null) => {
     const store = r.body.json.store;
     return trackExchange({
       kind,
       principal: r.principal,
-      model: deps.models.usageName(modelOf(r.body.json)),
+      model: r.model,
+      background: r.background,
       requestBody: r.body.raw,
       requestBytes: r.body.raw.length,
       meter: r.meter,
@@ -96,13 +111,13 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     });
   };
 
-  const chatCompletions = inference((r) => {
+  const chatCompletions = inference('chat.completion', (r) => {
     assertNoUncheckedReferences(r.body.json);
     const stream = wantsStream(r.body.json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/chat/completions', body: r.body.raw }, { stream, observer: track(r, 'chat.completion', null) });
   });
 
-  const responses = inference(async (r) => {
+  const responses = inference('response', async (r) => {
     const { json } = r.body;
     const userId = r.principal.userId;
     const conversation = conversationRef(json);
@@ -117,7 +132,7 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     return relay(r.io, relayDeps, { method: 'POST', path: '/responses', body: r.body.raw }, { stream, observer: track(r, 'response', conversation) });
   });
 
-  const embeddings = inference((r) => {
+  const embeddings = inference('embedding', (r) => {
     assertNoUncheckedReferences(r.body.json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
   });

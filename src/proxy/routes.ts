@@ -15,6 +15,7 @@ import type { ExchangeEvents } from './exchange-events.ts';
 import { relay, type Observer } from './relay.ts';
 import type { IdempotencyKeys } from './idempotency-key.ts';
 import { koaIo } from '../http/request-io.ts';
+import { chargeFinishedResponse, type ChargeResponse } from './response-usage.ts';
 
 export interface ProxyDeps {
   readonly upstream: UpstreamClient;
@@ -27,6 +28,8 @@ export interface ProxyDeps {
   readonly idempotencyKeys: IdempotencyKeys;
   /** authentication (sets ctx.state.principal) */
   readonly auth: AppMiddleware;
+  /** charges a finished response's usage to the limits when it is still owed (background responses) */
+  readonly chargeResponse: ChargeResponse;
 }
 
 const MODEL_SEGMENT = /^[A-Za-z0-9._:@+-]{1,128}$/;
@@ -94,10 +97,14 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
     return h.forward(ctx, 'GET', `/chat/completions/${id}/messages`);
   });
 
+  /** Reading a response back is where a background response's usage is first seen: charged then, once. */
+  const chargeUsage = (ctx: AppContext, id: string) => chargeFinishedResponse({
+    charge: deps.chargeResponse, userId: h.userId(ctx), responseId: id, logger: deps.logger, requestId: ctx.state.requestId,
+  });
   router.get('/responses/:id', deps.auth, h.requireUpstream, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
     // `?stream=true&starting_after=N` resumes a background response's event stream.
-    return h.forward(ctx, 'GET', `/responses/${id}`, { stream: ctx.query.stream === 'true' });
+    return h.forward(ctx, 'GET', `/responses/${id}`, { stream: ctx.query.stream === 'true', observer: chargeUsage(ctx, id) });
   });
   router.delete('/responses/:id', deps.auth, h.requireUpstream, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
@@ -106,7 +113,7 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
   });
   router.post('/responses/:id/cancel', deps.auth, h.requireUpstream, h.optionalBody, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
-    return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false });
+    return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, observer: chargeUsage(ctx, id) });
   });
   router.get('/responses/:id/input_items', deps.auth, h.requireUpstream, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');

@@ -13,7 +13,7 @@ function tracker(kind: CompletedExchange['kind'], recordOwnership = false) {
   const events = { emit: async (e: CompletedExchange) => { emitted.push(e); } } as unknown as ExchangeEvents;
   const observer = trackExchange({
     kind, principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestBody: Buffer.from('r'), requestBytes: 10,
-    conversationId: null, recordOwnership, ownership, events, logger: createLogger('silent'), requestId: 'req_1',
+    conversationId: null, recordOwnership, ownership, events, logger: createLogger('silent'), requestId: 'req_1', background: false,
   });
   let parsed = 0;
   const feed = async (data: unknown, event?: string) => {
@@ -95,7 +95,7 @@ describe('exchange hashes', () => {
   const logger = createLogger('silent');
   const exchange = (events: ExchangeEvents) => trackExchange({
     kind: 'chat.completion', principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestBody: Buffer.from('{"a":1}'), requestBytes: 7,
-    conversationId: null, recordOwnership: false, ownership: {} as Ownership, events, logger, requestId: 'req_1',
+    conversationId: null, recordOwnership: false, ownership: {} as Ownership, events, logger, requestId: 'req_1', background: false,
   });
 
   it('are wanted only while a subscriber that signs is subscribed', () => {
