@@ -41,6 +41,7 @@ import { createInferenceRoutes } from './proxy/inference-routes.ts';
 import { idempotencyKeys } from './proxy/idempotency-key.ts';
 import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
 import { createModelNames, type ModelNames } from './proxy/model-names.ts';
+import { startBackgroundFollowUp, type BackgroundFollowUp } from './proxy/background-follow-up.ts';
 import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
@@ -146,6 +147,8 @@ export interface CloisterApp {
   readonly principalWatch: PrincipalWatch | null;
   /** upstream's model list: the names usage rows may carry */
   readonly models: ModelNames;
+  /** Cloister's own look upstream for the usage of background responses nobody read back */
+  readonly backgroundFollowUp: BackgroundFollowUp;
   /** every (method, path) the routers register, for the OpenAPI coverage test */
   routes(): Array<{ method: string; path: string }>;
   /** the Node request listener: the direct routes, then Koa */
@@ -220,6 +223,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // The server's, not the CLI's: only the server names models in usage rows.
     const models = createModelNames({ upstream: services.upstream, logger, refreshMs: config.usage.modelListRefreshMs, allowed: config.usage.allowedModelNames });
     services.onClose(() => models.close());
+    const backgroundFollowUp = startBackgroundFollowUp({ upstream: services.upstream, limits: inferenceLimits, logger, intervalMs: config.limits.backgroundCheckMs });
+    services.onClose(() => backgroundFollowUp.close());
     const proxyDeps = {
       upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
@@ -262,6 +267,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       metrics,
       principalWatch: watch,
       models,
+      backgroundFollowUp,
       routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
       callback: () => withDirectRoutes(direct, koa.callback()),
       close: () => services.close(),

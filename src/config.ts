@@ -94,6 +94,8 @@ export interface Config {
     readonly reserveOutputTokens: number;
     /** how long a background response's reservation waits for its usage before it is charged by estimate */
     readonly backgroundWaitMs: number;
+    /** how often Cloister asks upstream about background responses still owed (each at most once per interval) */
+    readonly backgroundCheckMs: number;
     /**
      * `listen`: a replica that hears every change to users and keys (LISTEN/NOTIFY) lets a live,
      * unlimited user skip the per-request round trip; `always`: every inference request is checked
@@ -275,6 +277,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       leaseTtlMs: r.int('RATE_LIMIT_LEASE_TTL_SECONDS', 60, 5, 3600) * 1000,
       reserveOutputTokens: r.int('BUDGET_RESERVE_OUTPUT_TOKENS', 4096, 1, MAX_TOKEN_COUNT),
       backgroundWaitMs: r.int('BUDGET_BACKGROUND_WAIT_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      backgroundCheckMs: r.int('BUDGET_BACKGROUND_CHECK_SECONDS', 60, 10, 86_400) * 1000,
       check: r.oneOf('LIMITS_CHECK', ['listen', 'always'] as const, 'listen'),
       auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     },

@@ -19,7 +19,7 @@ import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { RequestMeter } from '../http/context.ts';
 import type { Principal } from '../auth/api-keys.ts';
-import { acquireMany, settleMany, renewLeases, sweepLimitState, awaitResponse, chargeResponse, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
+import { acquireMany, settleMany, renewLeases, sweepLimitState, awaitResponse, chargeResponse, claimResponsesToCheck, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from '../db/coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';
 import { rateLimitHeaders, retryAfter } from './headers.ts';
@@ -64,6 +64,11 @@ export interface InferenceLimits {
    * or route sees it first); true when this call charged it.
    */
   chargeResponse(userId: string, responseId: string, usage: ResponseUsage | null): Promise<boolean>;
+  /**
+   * Background responses still owed whose follow-up is due (up to `max`), claimed by this replica
+   * for one BUDGET_BACKGROUND_CHECK_SECONDS interval, for Cloister's own look upstream.
+   */
+  responsesToCheck(max: number): Promise<Array<{ userId: string; responseId: string }>>;
   /** stops renewing leases and sweeping */
   close(): void;
 }
@@ -127,7 +132,7 @@ export function createInferenceLimits(deps: {
   /** Links a background response to the row that waits for its usage (`id`: the request's reservation, or a new one). */
   const linkResponse = (r: AdmissionRequest, id: string, responseId: string) => awaitResponse(db, {
     id, userId: r.principal.userId, keyId: r.principal.keyId ?? null, responseId,
-    tokens: r.reserveTokens, model: r.model, expiresMs: clock.now().getTime() + backgroundWaitMs,
+    tokens: r.reserveTokens, model: r.model, expiresMs: clock.now().getTime() + backgroundWaitMs, checkAtMs: clock.now().getTime(),
   });
 
   async function chargeResponseUsage(userId: string, responseId: string, usage: ResponseUsage | null): Promise<boolean> {
@@ -248,6 +253,10 @@ export function createInferenceLimits(deps: {
       return check(r);
     },
     chargeResponse: chargeResponseUsage,
+    responsesToCheck(max) {
+      const now = clock.now().getTime();
+      return claimResponsesToCheck(db, now, now + deps.limits.backgroundCheckMs, max);
+    },
     close() {
       clearInterval(renewer);
       clearInterval(sweeper);

@@ -296,12 +296,14 @@ end $$;
 -- A background response got its id: the request's reservation (or, for a user without token
 -- limits, a new row of `p_tokens`) waits for that response's usage. A promise the proxy keeps
 -- before the id reaches the client, so no GET can see the response before this row names it.
+-- From `p_check_at` Cloister's follow-up may ask upstream about it (charging while the request
+-- still runs is safe: the request's own settlement then finds the row gone and charges nothing).
 create or replace function cloister_await_response(
-  p_id uuid, p_user uuid, p_key uuid, p_response text, p_tokens bigint, p_model text, p_expires double precision)
+  p_id uuid, p_user uuid, p_key uuid, p_response text, p_tokens bigint, p_model text, p_expires double precision, p_check_at double precision)
 returns void language sql as $$
-  insert into token_reservations (id, user_id, api_key_id, tokens, model, expires_at, response_id)
-    values (p_id, p_user, p_key, p_tokens, p_model, p_expires, p_response)
-    on conflict (id) do update set response_id = excluded.response_id;
+  insert into token_reservations (id, user_id, api_key_id, tokens, model, expires_at, response_id, check_at)
+    values (p_id, p_user, p_key, p_tokens, p_model, p_expires, p_response, p_check_at)
+    on conflict (id) do update set response_id = excluded.response_id, check_at = excluded.check_at;
 $$;
 
 -- The usage of a background response, first seen (a GET, a resumed stream, a cancel, Cloister's

@@ -145,12 +145,26 @@ export interface AwaitResponseArgs {
   tokens: number; model: string;
   /** when a new row's wait ends */
   expiresMs: number;
+  /** from when the follow-up may ask upstream about the response */
+  checkAtMs: number;
 }
 
 /** Links a background response to the reservation that waits for its usage (cloister_await_response). */
 export async function awaitResponse(db: Queryable, a: AwaitResponseArgs): Promise<void> {
-  await query(db, 'select cloister_await_response($1, $2, $3, $4, $5, $6, $7)',
-    [a.id, a.userId, a.keyId, a.responseId, a.tokens, a.model, a.expiresMs]);
+  await query(db, 'select cloister_await_response($1, $2, $3, $4, $5, $6, $7, $8)',
+    [a.id, a.userId, a.keyId, a.responseId, a.tokens, a.model, a.expiresMs, a.checkAtMs]);
+}
+
+/**
+ * Claims up to `limit` background responses still owed whose follow-up is due, for this replica
+ * until `nextCheckMs` (rows another replica is claiming are skipped): the earliest due first.
+ */
+export async function claimResponsesToCheck(db: Queryable, nowMs: number, nextCheckMs: number, limit: number): Promise<Array<{ userId: string; responseId: string }>> {
+  const res = await query<{ user_id: string; response_id: string }>(db,
+    `update token_reservations set check_at = $2 where id in
+       (select id from token_reservations where response_id is not null and check_at <= $1 order by check_at limit $3 for update skip locked)
+     returning user_id, response_id`, [nowMs, nextCheckMs, limit]);
+  return res.rows.map((r) => ({ userId: r.user_id, responseId: r.response_id }));
 }
 
 /**

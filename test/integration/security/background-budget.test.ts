@@ -165,6 +165,38 @@ describe('security: background responses against budgets (finding 4)', () => {
     expect(await usage()).to.deep.equal([estimated]);
   });
 
+  it('Cloister\'s own follow-up charges a response nobody reads back, asking upstream about each at most once per interval', async () => {
+    await start({ BUDGET_DAILY_TOKENS: '5000000', BUDGET_BACKGROUND_CHECK_SECONDS: '60' });
+    fake.usage = BIG;
+    const { id } = await (await create(a)).json() as { id: string };
+    const asked = () => fake.requests.filter((r) => r.method === 'GET' && r.path === `/v1/responses/${id}`).length;
+    expect(await a.app.backgroundFollowUp.runOnce(), 'still running upstream').to.equal(0);
+    expect(asked()).to.equal(1);
+    expect(await b.app.backgroundFollowUp.runOnce(), 'claimed by the other replica for this interval').to.equal(0);
+    expect(asked()).to.equal(1);
+    fake.finishBackground(id);
+    clock.advance(60_000);
+    expect(await b.app.backgroundFollowUp.runOnce()).to.equal(1);
+    expect(asked()).to.equal(2);
+    expect(await usage()).to.deep.equal([charged(1_000, 1_000_000)]);
+    expect(await waiting()).to.deep.equal([]);
+    // The user reading it afterwards, or another round, charges nothing more.
+    expect((await a.request(`/v1/responses/${id}`, { key })).status).to.equal(200);
+    clock.advance(60_000);
+    expect(await a.app.backgroundFollowUp.runOnce()).to.equal(0);
+    expect(await usage()).to.deep.equal([charged(1_000, 1_000_000)]);
+  });
+
+  it('a background response deleted before its usage was seen is charged its reservation by the follow-up', async () => {
+    await start({ BUDGET_DAILY_TOKENS: '5000000' });
+    const body = backgroundBody();
+    const { id } = await (await create(a, body)).json() as { id: string };
+    expect((await a.request(`/v1/responses/${id}`, { key, method: 'DELETE' })).status).to.equal(200);
+    expect(await a.app.backgroundFollowUp.runOnce()).to.equal(1);
+    expect(await usage()).to.deep.equal([{ day: '2026-03-10', model: 'fake-model', requests: 1, input_tokens: 0, output_tokens: 0, requests_without_usage: 1, estimated_tokens: reserveOf(body) }]);
+    expect(await waiting()).to.deep.equal([]);
+  });
+
   it('a user nothing limits still has a background response\'s usage recorded once, when first seen', async () => {
     await start({});
     fake.usage = BIG;
