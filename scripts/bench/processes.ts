@@ -81,6 +81,9 @@ export interface CloisterOptions {
   readonly bin?: string;
 }
 
+/** Limits high enough never to refuse a bench request, so every request pays the checks and nothing else. */
+export const LIMITS_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000', RATE_LIMIT_CONCURRENCY: '100000', BUDGET_DAILY_TOKENS: '1000000000000' };
+
 /** Starts `cloister serve` (on the proxies' CPU) with its own database and users with a key each. */
 export async function startCloister(upstream: string, label: string, options: CloisterOptions): Promise<Cloister> {
   const { users, env: extraEnv = {}, wrap = [], startTimeoutMs = 60_000, bin = BIN } = options;

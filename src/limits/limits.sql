@@ -48,6 +48,8 @@ end $$;
 -- when reservations came, so create or replace could not replace them).
 drop function if exists cloister_limit_acquire(uuid, uuid, double precision, jsonb, uuid, double precision, bigint, date, date);
 drop function if exists cloister_limit_settle(uuid, uuid, double precision, uuid, bigint, bigint, bigint, boolean, date, text, bigint, bigint, bigint);
+-- (and cloister_await_response's first form, before the follow-up set when a look is due)
+drop function if exists cloister_await_response(uuid, uuid, uuid, text, bigint, text, double precision);
 
 -- The whole pre-check of an inference request, under a per-user advisory lock so concurrent
 -- checks on any replica are serialised: account state, budgets, concurrency, requests per
