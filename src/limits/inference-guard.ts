@@ -3,7 +3,7 @@
 // One Postgres round trip before the request (cloister_limit_acquire: it also reserves the most
 // the request may cost against the budgets and token buckets) and, for users with token,
 // concurrency or budget limits, one when the exchange completes, before its last byte
-// (cloister_limit_settle: lease released, reservation settled to the real cost, usage written);
+// (cloister_limit_settle: admission removed, the real cost charged, usage written);
 // under load both are batched with those of other requests that arrive meanwhile
 // (coalescer.ts). Nothing is counted in process memory, so every replica sees the same state. A
 // failed check refuses the request. The one exception is an answer with nothing to count: a user
@@ -103,7 +103,7 @@ export function createInferenceLimits(deps: {
   const tiers = tiersForSql(deps.limits);
   const ttl = deps.limits.leaseTtlMs;
   const backgroundWaitMs = deps.limits.backgroundWaitMs;
-  /** leases and reservations of requests running here (one id names both) */
+  /** admissions (leases) of requests running here */
   const live = new Set<string>();
   // Checks that arrive while others are in flight share the next round trip (one statement,
   // one transaction): under load the per-request cost of the check is a fraction of a query.
@@ -114,8 +114,9 @@ export function createInferenceLimits(deps: {
     return batch.map(() => undefined);
   }, CHECK_BATCHING);
 
-  // Leases and reservations of requests still running here are pushed forward; a replica that
-  // dies stops doing so, its leases expire after the TTL and its reservations are charged by estimate.
+  // Admissions of requests still running here are pushed forward; a replica that dies stops
+  // doing so: after the TTL its requests stop counting as concurrent, and the sweep charges
+  // what they reserved by estimate.
   const renewer = setInterval(() => {
     if (live.size === 0) return;
     renewLeases(db, [...live], clock.now().getTime() + ttl)
@@ -129,9 +130,12 @@ export function createInferenceLimits(deps: {
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  /** Links a background response to the row that waits for its usage (`id`: the request's reservation, or a new one). */
-  const linkResponse = (r: AdmissionRequest, id: string, responseId: string) => awaitResponse(db, {
-    id, userId: r.principal.userId, keyId: r.principal.keyId ?? null, responseId,
+  /**
+   * Links a background response to the admission that waits for its usage: the request's own
+   * (`id` its lease id), or a new row for a user nothing limits (`waiting` from the start).
+   */
+  const linkResponse = (r: AdmissionRequest, id: string, responseId: string, waiting: boolean) => awaitResponse(db, {
+    id, userId: r.principal.userId, keyId: r.principal.keyId ?? null, responseId, waiting,
     tokens: r.reserveTokens, model: r.model, expiresMs: clock.now().getTime() + backgroundWaitMs, checkAtMs: clock.now().getTime(),
   });
 
@@ -149,7 +153,7 @@ export function createInferenceLimits(deps: {
     return {
       meter: {
         async awaitUsage(id) {
-          await linkResponse(r, randomUUID(), id);
+          await linkResponse(r, randomUUID(), id, true);
           responseId = id;
         },
         async settle(e) {
@@ -188,25 +192,27 @@ export function createInferenceLimits(deps: {
     if (watch && isUnlimited(row)) watch.markClear(epoch, principal.userId, keyId);
     if (!row.metered) return r.background ? unmeteredBackground(r) : NOTHING_TO_SETTLE;
 
-    const lease = row.leaseTaken ? leaseId : null;
-    /** a reservation row exists under leaseId: written by the check, or by linking a background response */
+    /** an admission row exists under leaseId: written by the check, or by linking a background response */
+    let admitted = row.leaseTaken;
+    /** its usage is charged by whoever removes it: it reserves tokens, or waits for a response */
     let reserved = row.reserved;
-    let waiting = false;
+    /** linked to a background response: usage unknown at the end means it is still to come */
+    let linked = false;
     let settled = false;
     const finish = async (tokens: number, record: SettleArgs['record'], keep = false) => {
       settled = true;
       live.delete(leaseId);
       await settlements.run({
-        userId: principal.userId, keyId, nowMs: clock.now().getTime(), leaseId: lease ?? (reserved ? leaseId : null),
+        userId: principal.userId, keyId, nowMs: clock.now().getTime(), leaseId: admitted ? leaseId : null,
         reserved, tokens, keepUntilMs: keep ? clock.now().getTime() + backgroundWaitMs : null, record,
       });
     };
-    if (lease || reserved) live.add(leaseId);
+    if (admitted) live.add(leaseId);
     const meter: RequestMeter = {
       async settle(e) {
         const known = e.inputTokens !== null && e.outputTokens !== null && usableCounts(e.inputTokens, e.outputTokens);
         try {
-          if (!known && waiting) {
+          if (!known && linked) {
             await finish(0, null, true); // the usage comes later, on the response: the reservation waits for it
           } else {
             const estimated = known ? 0 : estimateTokens(e.requestBytes + e.responseBytes);
@@ -220,9 +226,10 @@ export function createInferenceLimits(deps: {
       },
       ...(r.background ? {
         async awaitUsage(responseId: string) {
-          await linkResponse(r, leaseId, responseId);
+          await linkResponse(r, leaseId, responseId, false);
+          admitted = true;
           reserved = true;
-          waiting = true;
+          linked = true;
           live.add(leaseId);
         },
       } : {}),
@@ -233,7 +240,7 @@ export function createInferenceLimits(deps: {
         // No completed exchange (refused upstream, failed, or the client left before an answer):
         // give the lease and the reservation back before the error response goes out — unless
         // a background response may be running upstream unseen, which is charged its reservation.
-        if (settled || !(lease || reserved)) return;
+        if (settled || !admitted) return;
         const unseen = options?.clientLeft === true && r.background && reserved;
         const charge = unseen ? { day: utcDay(clock.now()), model: r.model, input: 0, output: 0, estimated: r.reserveTokens } : null;
         await finish(unseen ? r.reserveTokens : 0, charge).catch((err: unknown) => {

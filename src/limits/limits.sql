@@ -48,18 +48,19 @@ end $$;
 -- when reservations came, so create or replace could not replace them).
 drop function if exists cloister_limit_acquire(uuid, uuid, double precision, jsonb, uuid, double precision, bigint, date, date);
 drop function if exists cloister_limit_settle(uuid, uuid, double precision, uuid, bigint, bigint, bigint, boolean, date, text, bigint, bigint, bigint);
--- (and cloister_await_response's first form, before the follow-up set when a look is due)
-drop function if exists cloister_await_response(uuid, uuid, uuid, text, bigint, text, double precision);
 
 -- The whole pre-check of an inference request, under a per-user advisory lock so concurrent
 -- checks on any replica are serialised: account state, budgets, concurrency, requests per
 -- minute (user and key) and tokens per minute (user and key). All or nothing: state changes
 -- (request buckets, the lease, the reservation) only when every limit allows the request.
--- `p_reserve` is the most the request may cost (its input estimate plus its output cap, or the
--- configured default): it is reserved against the budgets and taken from the token buckets (up
--- to a minute's allowance) until the exchange settles, so requests admitted in parallel see
--- each other. A budget admits while anything is left, so parallel requests overshoot it by at
--- most one reservation.
+-- The request's admission (a row in `admissions`, id `p_lease`) is its concurrency slot and its
+-- reservation: `p_reserve`, the most the request may cost (its input estimate plus its output
+-- cap, or the configured default), counts as spent against the budgets and, up to a minute's
+-- allowance, against the token buckets until the exchange settles, so requests admitted in
+-- parallel see each other. A budget admits while anything is
+-- left, so parallel requests overshoot it by at most one reservation. The token buckets
+-- themselves are only read here and charged what was used at settlement: a check holding the
+-- user's lock never waits for a settlement's write to a bucket.
 create or replace function cloister_limit_acquire(
   p_user uuid, p_key uuid, p_now double precision, p_tiers jsonb,
   p_lease uuid, p_lease_expires double precision, p_reserve bigint, p_model text, p_day date, p_month date)
@@ -77,13 +78,16 @@ declare
   k_live boolean;
   l_rpm bigint; l_tpm bigint; l_conc bigint; l_day bigint; l_month bigint;
   k_rpm bigint; k_tpm bigint; k_conc bigint;
-  used_day bigint; used_month bigint; held bigint; n bigint;
+  used_day bigint; used_month bigint;
+  n_user bigint := 0; n_key bigint := 0;
+  held bigint := 0; held_user double precision := 0; held_key double precision := 0;
   b record;
   cur double precision; nxt double precision; rem bigint;
   avail double precision; need double precision;
   out_rpm bigint; out_rem bigint; out_reset double precision;
   out_tpm bigint; out_trem bigint; out_treset double precision;
   reserving boolean;
+  admitting boolean;
 begin
   select x.disabled_at, x.tier, x.limit_overrides into u from users x where x.id = p_user;
   if not found or u.disabled_at is not null then
@@ -125,6 +129,21 @@ begin
   perform set_config('synchronous_commit', 'off', true);
   perform pg_advisory_xact_lock(hashtextextended('cloister.limits:' || p_user::text, 0));
 
+  -- The user's admissions, in one scan: requests in flight (unexpired: a dead replica's stop
+  -- counting) take concurrency slots, for the user and for this key; everything reserved —
+  -- requests in flight and background responses not yet charged — counts against the budgets;
+  -- what the requests in flight reserved (each up to a minute's allowance) counts against the
+  -- token buckets.
+  if reserving or l_conc is not null or k_conc is not null then
+    select count(*) filter (where a.expires_at > p_now and not a.waiting),
+           count(*) filter (where a.expires_at > p_now and not a.waiting and a.api_key_id = p_key),
+           coalesce(sum(a.tokens), 0),
+           coalesce(sum(least(a.tokens, l_tpm)) filter (where not a.waiting), 0),
+           coalesce(sum(least(a.tokens, k_tpm)) filter (where not a.waiting and a.api_key_id = p_key), 0)
+      into n_user, n_key, held, held_user, held_key
+      from admissions a where a.user_id = p_user;
+  end if;
+
   if l_day is not null or l_month is not null then
     select coalesce(sum(d.input_tokens + d.output_tokens + d.estimated_tokens) filter (where d.day >= p_day), 0),
            coalesce(sum(d.input_tokens + d.output_tokens + d.estimated_tokens), 0)
@@ -140,9 +159,7 @@ begin
         null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
       return;
     end if;
-    -- What requests in flight and background responses not yet charged have reserved counts as
-    -- spent: nothing left once they are charged means nothing left now.
-    select coalesce(sum(r.tokens), 0) into held from token_reservations r where r.user_id = p_user;
+    -- Reserved counts as spent: nothing left once it is charged means nothing left now.
     if (l_day is not null and used_day + held >= l_day) or (l_month is not null and used_month + held >= l_month) then
       return query select 'budget_reserved'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
         null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
@@ -150,31 +167,18 @@ begin
     end if;
   end if;
 
-  if l_conc is not null or k_conc is not null then
-    if l_conc is not null then
-      select count(*) into n from concurrency_leases c where c.user_id = p_user and c.expires_at > p_now;
-      if n >= l_conc then
-        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
-          null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
-        return;
-      end if;
-    end if;
-    if k_conc is not null then
-      select count(*) into n from concurrency_leases c where c.user_id = p_user and c.expires_at > p_now and c.api_key_id = p_key;
-      if n >= k_conc then
-        return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
-          null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
-        return;
-      end if;
-    end if;
+  if (l_conc is not null and n_user >= l_conc) or (k_conc is not null and n_key >= k_conc) then
+    return query select 'concurrency'::text, 1000::double precision, true, l_tpm, k_tpm, false, false,
+      null::bigint, null::bigint, null::double precision, null::bigint, null::bigint, null::double precision;
+    return;
   end if;
 
   -- Requests per minute, then tokens per minute, each for the user and for the key: every
   -- limit in force must fit; the tightest of each kind goes in the headers.
   -- The arithmetic of cloister_gcra_peek, written inline: these statements run while the user's
   -- lock is held, and every function call there adds to the time the next request waits.
-  -- A token bucket must hold this request's reservation (capped at the whole allowance, or a
-  -- large request could never pass); it is taken now and corrected when the usage is charged.
+  -- A token bucket must hold this request's reservation beside those of the requests in flight
+  -- (each capped at the whole allowance, or a large request could never pass).
   for b in select * from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim) where v.lim is not null loop
     select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
     nxt := cur + period / b.lim;
@@ -188,61 +192,56 @@ begin
       out_rpm := b.lim; out_rem := rem; out_reset := nxt - p_now;
     end if;
   end loop;
-  for b in select * from (values ('inference:tokens:user:' || p_user, l_tpm), ('inference:tokens:key:' || p_key, k_tpm)) v(bucket, lim) where v.lim is not null loop
+  for b in select * from (values ('inference:tokens:user:' || p_user, l_tpm, held_user), ('inference:tokens:key:' || p_key, k_tpm, held_key)) v(bucket, lim, held)
+            where v.lim is not null loop
     select greatest(coalesce(max(x.tat), 0), p_now) into cur from rate_limit_buckets x where x.bucket = b.bucket;
-    avail := (period - (cur - p_now)) * b.lim / period;
+    avail := (period - (cur - p_now)) * b.lim / period - b.held;
     need := greatest(1, least(p_reserve, b.lim));
     if avail < need then
       return query select 'tokens'::text, (need - avail) * period / b.lim, true, l_tpm, k_tpm, false, false,
-        out_rpm, out_rem, out_reset, b.lim, greatest(0, floor(avail))::bigint, cur - p_now;
+        out_rpm, out_rem, out_reset, b.lim, greatest(0, floor(avail))::bigint, cur - p_now + b.held * period / b.lim;
       return;
     end if;
     if out_tpm is null or floor(avail - need) < out_trem then
-      out_tpm := b.lim; out_trem := floor(avail - need)::bigint; out_treset := cur - p_now + need * period / b.lim;
+      out_tpm := b.lim; out_trem := floor(avail - need)::bigint; out_treset := cur - p_now + (b.held + need) * period / b.lim;
     end if;
   end loop;
 
-  -- Every limit allows it: take the request, the reservation's tokens and, when streams are
-  -- limited, a lease. (Read and written under the user's lock, which every check holds.)
+  -- Every limit allows it: take the request and admit it. (Read and written under the user's
+  -- lock, which every check holds.)
   insert into rate_limit_buckets (bucket, tat)
-    select v.bucket, greatest(coalesce(x.tat, 0), p_now) + v.units * period / v.lim
-      from (values ('inference:requests:user:' || p_user, l_rpm, 1::bigint), ('inference:requests:key:' || p_key, k_rpm, 1::bigint),
-                   ('inference:tokens:user:' || p_user, l_tpm, greatest(1, least(p_reserve, l_tpm))),
-                   ('inference:tokens:key:' || p_key, k_tpm, greatest(1, least(p_reserve, k_tpm)))) v(bucket, lim, units)
+    select v.bucket, greatest(coalesce(x.tat, 0), p_now) + period / v.lim
+      from (values ('inference:requests:user:' || p_user, l_rpm), ('inference:requests:key:' || p_key, k_rpm)) v(bucket, lim)
       left join rate_limit_buckets x on x.bucket = v.bucket
      where v.lim is not null
     on conflict (bucket) do update set tat = excluded.tat;
-  if (l_conc is not null or k_conc is not null) and p_lease is not null then
-    insert into concurrency_leases (id, user_id, api_key_id, expires_at) values (p_lease, p_user, p_key, p_lease_expires);
-  end if;
-  reserving := reserving and p_lease is not null;
-  if reserving then
-    insert into token_reservations (id, user_id, api_key_id, tokens, user_tpm, key_tpm, model, expires_at)
-      values (p_lease, p_user, p_key, p_reserve, l_tpm, k_tpm, p_model, p_lease_expires);
+  admitting := (reserving or l_conc is not null or k_conc is not null) and p_lease is not null;
+  if admitting then
+    insert into admissions (id, user_id, api_key_id, expires_at, tokens, user_tpm, key_tpm, model)
+      values (p_lease, p_user, p_key, p_lease_expires, case when reserving then p_reserve else 0 end, l_tpm, k_tpm, p_model);
   end if;
   return query select 'ok'::text, 0::double precision,
     (l_tpm is not null or k_tpm is not null or l_conc is not null or k_conc is not null or l_day is not null or l_month is not null),
-    l_tpm, k_tpm, ((l_conc is not null or k_conc is not null) and p_lease is not null), reserving,
+    l_tpm, k_tpm, admitting, admitting and reserving,
     out_rpm, out_rem, out_reset, out_tpm, out_trem, out_treset;
 end $$;
 
--- Corrects a user's (and key's) token buckets from what a reservation took at admission (its
--- tokens, up to a minute's allowance) to what the exchange cost: a debt when it cost more (the
--- next requests wait until it is paid off), a refund when less.
-create or replace function cloister_correct_token_buckets(
-  p_user uuid, p_key uuid, p_reserved bigint, p_user_tpm bigint, p_key_tpm bigint, p_tokens bigint, p_now double precision)
+-- Charges what an exchange cost to the user's (and key's) token buckets, under the limits in force
+-- when it was admitted: they may go into debt (the next requests wait until it is paid off).
+create or replace function cloister_charge_token_buckets(
+  p_user uuid, p_key uuid, p_user_tpm bigint, p_key_tpm bigint, p_tokens bigint, p_now double precision)
 returns void language plpgsql as $$
 declare
-  b record;
-  d double precision;
+  period constant double precision := 60000;
 begin
-  for b in select * from (values ('inference:tokens:user:' || p_user, p_user_tpm), ('inference:tokens:key:' || p_key, p_key_tpm)) v(bucket, lim)
-            where v.lim is not null and v.bucket is not null loop
-    d := (p_tokens - greatest(1, least(p_reserved, b.lim))) * 60000.0 / b.lim;
-    continue when d = 0;
-    insert into rate_limit_buckets as x (bucket, tat) values (b.bucket, greatest(p_now, p_now + d))
-      on conflict (bucket) do update set tat = greatest(p_now, greatest(x.tat, p_now) + d);
-  end loop;
+  if p_tokens > 0 and p_user_tpm is not null then
+    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:user:' || p_user, p_now + p_tokens * period / p_user_tpm)
+      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_user_tpm;
+  end if;
+  if p_tokens > 0 and p_key_tpm is not null and p_key is not null then
+    insert into rate_limit_buckets as b (bucket, tat) values ('inference:tokens:key:' || p_key, p_now + p_tokens * period / p_key_tpm)
+      on conflict (bucket) do update set tat = greatest(b.tat, p_now) + p_tokens * period / p_key_tpm;
+  end if;
 end $$;
 
 -- Adds one exchange to a user's usage counters (per UTC day and model). `p_estimated` > 0: upstream
@@ -260,12 +259,12 @@ returns void language sql as $$
       estimated_tokens = d.estimated_tokens + excluded.estimated_tokens;
 $$;
 
--- After a metered exchange (or a request that ended without one): release its lease, settle its
--- reservation and record its usage, in one round trip. With a reservation (`p_reserved`), the
--- usage is charged only by whoever removes the reservation row: when a GET or a resumed stream of
--- a background response already charged it, nothing is charged twice. `p_keep`: a background
--- response whose usage is not known yet — its reservation stays, linked to the response, until
--- `p_keep_expires`, and nothing is recorded now.
+-- After a metered exchange (or a request that ended without one): settle its admission and
+-- record its usage, in one round trip. With a reservation (`p_reserved`), the usage is charged
+-- only by whoever removes the admission row: when a GET or a resumed stream of a background
+-- response already charged it, nothing is charged twice. `p_keep`: a background response whose
+-- usage is not known yet — the admission gives up its concurrency slot and waits, linked to the
+-- response, until `p_keep_expires`; nothing is recorded now.
 create or replace function cloister_limit_settle(
   p_user uuid, p_key uuid, p_now double precision, p_lease uuid, p_reserved boolean, p_tokens bigint,
   p_keep boolean, p_keep_expires double precision,
@@ -276,40 +275,42 @@ declare
 begin
   perform set_config('synchronous_commit', 'off', true); -- as in cloister_limit_acquire
   if p_lease is not null then
-    delete from concurrency_leases where id = p_lease;
-  end if;
-  if p_reserved then
     if p_keep then
-      update token_reservations set expires_at = p_keep_expires, check_at = p_now
+      update admissions set waiting = true, expires_at = p_keep_expires, check_at = p_now
        where id = p_lease and response_id is not null;
-      return;
+      if found then
+        return;
+      end if;
     end if;
-    delete from token_reservations where id = p_lease returning tokens, user_tpm, key_tpm into r;
-    if not found then
-      return; -- charged already, by whoever first saw its response's usage
+    delete from admissions where id = p_lease returning user_tpm, key_tpm into r;
+    if p_reserved then
+      if not found then
+        return; -- charged already, by whoever first saw its response's usage
+      end if;
+      perform cloister_charge_token_buckets(p_user, p_key, r.user_tpm, r.key_tpm, p_tokens, p_now);
     end if;
-    perform cloister_correct_token_buckets(p_user, p_key, r.tokens, r.user_tpm, r.key_tpm, p_tokens, p_now);
   end if;
   if p_record then
     perform cloister_record_usage(p_user, p_day, p_model, p_input, p_output, p_estimated);
   end if;
 end $$;
 
--- A background response got its id: the request's reservation (or, for a user without token
--- limits, a new row of `p_tokens`) waits for that response's usage. A promise the proxy keeps
--- before the id reaches the client, so no GET can see the response before this row names it.
--- From `p_check_at` Cloister's follow-up may ask upstream about it (charging while the request
--- still runs is safe: the request's own settlement then finds the row gone and charges nothing).
+-- A background response got its id: the request's admission (or, for a user nothing limits, a
+-- new row reserving `p_tokens`, already `p_waiting`) waits for that response's usage. A promise
+-- the proxy keeps before the id reaches the client, so no GET can see the response before this
+-- row names it. From `p_check_at` Cloister's follow-up may ask upstream about it (charging while
+-- the request still runs is safe: its own settlement then finds the row gone and charges nothing).
 create or replace function cloister_await_response(
-  p_id uuid, p_user uuid, p_key uuid, p_response text, p_tokens bigint, p_model text, p_expires double precision, p_check_at double precision)
+  p_id uuid, p_user uuid, p_key uuid, p_response text, p_tokens bigint, p_model text,
+  p_expires double precision, p_check_at double precision, p_waiting boolean)
 returns void language sql as $$
-  insert into token_reservations (id, user_id, api_key_id, tokens, model, expires_at, response_id, check_at)
-    values (p_id, p_user, p_key, p_tokens, p_model, p_expires, p_response, p_check_at)
+  insert into admissions (id, user_id, api_key_id, tokens, model, expires_at, response_id, check_at, waiting)
+    values (p_id, p_user, p_key, p_tokens, p_model, p_expires, p_response, p_check_at, p_waiting)
     on conflict (id) do update set response_id = excluded.response_id, check_at = excluded.check_at;
 $$;
 
 -- The usage of a background response, first seen (a GET, a resumed stream, a cancel, Cloister's
--- own follow-up): charged once, by whoever removes its reservation row; true when this call did.
+-- own follow-up): charged once, by whoever removes its admission row; true when this call did.
 -- `p_known` false: upstream showed the response finished without usable usage, and it is charged
 -- its reservation by estimate (unknown usage is never free).
 create or replace function cloister_charge_response(
@@ -317,16 +318,15 @@ create or replace function cloister_charge_response(
 returns boolean language plpgsql as $$
 declare
   r record;
-  cost bigint;
 begin
   perform set_config('synchronous_commit', 'off', true); -- as in cloister_limit_acquire
-  delete from token_reservations where response_id = p_response and user_id = p_user
-    returning user_id, api_key_id, tokens, user_tpm, key_tpm, model into r;
+  delete from admissions where response_id = p_response and user_id = p_user
+    returning user_id, api_key_id, tokens, user_tpm, key_tpm, coalesce(model, 'other') as model into r;
   if not found then
     return false;
   end if;
-  cost := case when p_known then p_input + p_output else r.tokens end;
-  perform cloister_correct_token_buckets(r.user_id, r.api_key_id, r.tokens, r.user_tpm, r.key_tpm, cost, p_now);
+  perform cloister_charge_token_buckets(r.user_id, r.api_key_id, r.user_tpm, r.key_tpm,
+    case when p_known then p_input + p_output else r.tokens end, p_now);
   if p_known then
     perform cloister_record_usage(r.user_id, p_day, r.model, p_input, p_output, 0);
   else
@@ -335,20 +335,23 @@ begin
   return true;
 end $$;
 
--- Reservations past their expiry — a replica died during the request, or a background response
--- never showed its usage in time — are charged by estimate (their reserved tokens) and removed.
--- Rows a running charge holds are skipped (the next sweep takes them). Returns how many.
-create or replace function cloister_expire_reservations(p_now double precision, p_day date)
+-- Admissions past their expiry are removed: a replica died during the request (its concurrency
+-- slot stopped counting at the expiry), or a background response never showed its usage in time.
+-- What they reserved is charged by estimate. Rows a running check or charge holds are skipped
+-- (the next sweep takes them). Returns how many were charged.
+create or replace function cloister_expire_admissions(p_now double precision, p_day date)
 returns integer language plpgsql as $$
 declare
   r record;
   n integer := 0;
 begin
-  for r in delete from token_reservations where id in
-             (select id from token_reservations where expires_at <= p_now for update skip locked)
-           returning user_id, tokens, model loop
-    perform cloister_record_usage(r.user_id, p_day, r.model, 0, 0, r.tokens);
-    n := n + 1;
+  for r in delete from admissions where id in
+             (select id from admissions where expires_at <= p_now for update skip locked)
+           returning user_id, tokens, coalesce(model, 'other') as model loop
+    if r.tokens > 0 then
+      perform cloister_record_usage(r.user_id, p_day, r.model, 0, 0, r.tokens);
+      n := n + 1;
+    end if;
   end loop;
   return n;
 end $$;

@@ -22,8 +22,9 @@ export interface AcquireRow {
   metered: boolean;
   userTpm: number | null;
   keyTpm: number | null;
+  /** an admission row was written (id = the lease id): the settlement must remove it */
   leaseTaken: boolean;
-  /** a token_reservations row was written (id = the lease id): the settlement must resolve it */
+  /** that admission reserves tokens: its usage is charged by whoever removes it */
   reserved: boolean;
   requests: { limit: number; remaining: number; resetMs: number } | null;
   tokens: { limit: number; remaining: number; resetMs: number } | null;
@@ -93,7 +94,7 @@ function toAcquireRow(r: RawAcquire): AcquireRow {
 
 export interface SettleArgs {
   userId: string; keyId: string | null; nowMs: number; leaseId: string | null;
-  /** a reservation row exists for leaseId (written by the check, or linked to a background response) */
+  /** the admission row under leaseId reserves tokens or waits for a response: charged by whoever removes it */
   reserved: boolean;
   /** what the exchange cost, for the token buckets */
   tokens: number;
@@ -131,15 +132,14 @@ export async function settleMany(db: Queryable, prepared: boolean, batch: readon
   if (res.rows.length !== batch.length) throw new Error(`limits settle answered ${res.rows.length} of ${batch.length} exchanges`);
 }
 
-/** Pushes the expiry of the live leases and reservations this replica holds (one id names both). */
+/** Pushes the expiry of the admissions of requests still running on this replica. */
 export async function renewLeases(db: Queryable, ids: readonly string[], expiresMs: number): Promise<void> {
   if (ids.length === 0) return;
-  await query(db, `with l as (update concurrency_leases set expires_at = $2 where id = any($1::uuid[]))
-    update token_reservations set expires_at = $2 where id = any($1::uuid[])`, [ids, expiresMs]);
+  await query(db, 'update admissions set expires_at = $2 where id = any($1::uuid[])', [ids, expiresMs]);
 }
 
 export interface AwaitResponseArgs {
-  /** the request's reservation (its lease id) or, without one, a new id */
+  /** the request's admission (its lease id) or, without one, a new id */
   id: string; userId: string; keyId: string | null; responseId: string;
   /** what the row reserves when it is new */
   tokens: number; model: string;
@@ -147,12 +147,14 @@ export interface AwaitResponseArgs {
   expiresMs: number;
   /** from when the follow-up may ask upstream about the response */
   checkAtMs: number;
+  /** a new row is no request in flight (a user nothing limits): it waits from the start */
+  waiting: boolean;
 }
 
 /** Links a background response to the reservation that waits for its usage (cloister_await_response). */
 export async function awaitResponse(db: Queryable, a: AwaitResponseArgs): Promise<void> {
-  await query(db, 'select cloister_await_response($1, $2, $3, $4, $5, $6, $7, $8)',
-    [a.id, a.userId, a.keyId, a.responseId, a.tokens, a.model, a.expiresMs, a.checkAtMs]);
+  await query(db, 'select cloister_await_response($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    [a.id, a.userId, a.keyId, a.responseId, a.tokens, a.model, a.expiresMs, a.checkAtMs, a.waiting]);
 }
 
 /**
@@ -161,8 +163,8 @@ export async function awaitResponse(db: Queryable, a: AwaitResponseArgs): Promis
  */
 export async function claimResponsesToCheck(db: Queryable, nowMs: number, nextCheckMs: number, limit: number): Promise<Array<{ userId: string; responseId: string }>> {
   const res = await query<{ user_id: string; response_id: string }>(db,
-    `update token_reservations set check_at = $2 where id in
-       (select id from token_reservations where response_id is not null and check_at <= $1 order by check_at limit $3 for update skip locked)
+    `update admissions set check_at = $2 where id in
+       (select id from admissions where response_id is not null and check_at <= $1 order by check_at limit $3 for update skip locked)
      returning user_id, response_id`, [nowMs, nextCheckMs, limit]);
   return res.rows.map((r) => ({ userId: r.user_id, responseId: r.response_id }));
 }
@@ -179,13 +181,14 @@ export async function chargeResponse(db: Queryable, a: {
   return res.rows[0]!.charged;
 }
 
-/** Deletes state that no longer limits anything: expired leases and buckets whose tat has passed. */
+/**
+ * Deletes state that no longer limits anything: expired admissions (what they reserved is charged
+ * by estimate, cloister_expire_admissions) and buckets whose tat has passed.
+ */
 // It skips rows a running check has locked: a batch of checks holds several users' rows until it
 // commits, and a sweep waiting for one of them while holding another would deadlock with it.
 export async function sweepLimitState(db: Queryable, nowMs: number, day: string): Promise<void> {
-  await query(db, 'select cloister_expire_reservations($1, $2)', [nowMs, day]);
-  await query(db, `delete from concurrency_leases where id in
-    (select id from concurrency_leases where expires_at <= $1 for update skip locked)`, [nowMs]);
+  await query(db, 'select cloister_expire_admissions($1, $2)', [nowMs, day]);
   await query(db, `delete from rate_limit_buckets where bucket in
     (select bucket from rate_limit_buckets where tat < $1 for update skip locked)`, [nowMs]);
 }

@@ -23,7 +23,7 @@ describe('limits: concurrency leases', () => {
   const post = (t: TestApp, model = 'fake-model', stream = false, signal?: AbortSignal) => t.request('/v1/chat/completions', {
     key, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(model, stream), signal,
   });
-  const leases = async () => Number((await testDatabase().admin.query('select count(*) from concurrency_leases')).rows[0].count);
+  const leases = async () => Number((await testDatabase().admin.query('select count(*) from admissions')).rows[0].count);
   /** Opens a stream the fake upstream stalls after its first chunk; resolves once that chunk arrived. */
   async function openStall(t: TestApp) {
     const ac = new AbortController();
@@ -107,7 +107,7 @@ describe('limits: concurrency leases', () => {
     const c = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, RATE_LIMIT_CONCURRENCY: '1', RATE_LIMIT_LEASE_TTL_SECONDS: '6' }, { clock });
     others.push(c);
     const stall = await openStall(c);
-    const expiry = async () => Number((await testDatabase().admin.query('select expires_at from concurrency_leases')).rows[0].expires_at);
+    const expiry = async () => Number((await testDatabase().admin.query('select expires_at from admissions')).rows[0].expires_at);
     const first = await expiry();
     clock.advance(5_000);
     // The holder renews every TTL/3 (2 s) of real time; wait for it to move the expiry.

@@ -43,7 +43,7 @@ describe('security: background responses against budgets (finding 4)', () => {
   const usage = async () => (await db().query<{ day: string; model: string; requests: number; input_tokens: number; output_tokens: number; requests_without_usage: number; estimated_tokens: number }>(
     `select to_char(day, 'YYYY-MM-DD') as day, model, requests::int, input_tokens::int, output_tokens::int, requests_without_usage::int, estimated_tokens::int
        from usage_daily where user_id = $1 order by day`, [userId])).rows;
-  const waiting = async () => (await db().query<{ response_id: string | null; tokens: number }>('select response_id, tokens::int from token_reservations where user_id = $1', [userId])).rows;
+  const waiting = async () => (await db().query<{ response_id: string | null; tokens: number }>('select response_id, tokens::int from admissions where user_id = $1 and waiting', [userId])).rows;
   const charged = (input: number, output: number) => ({ day: '2026-03-10', model: 'fake-model', requests: 1, input_tokens: input, output_tokens: output, requests_without_usage: 0, estimated_tokens: 0 });
 
   it('nine background requests against a 500-token budget: one is admitted, its usage charged once when first seen, then the user is refused', async () => {
@@ -209,6 +209,15 @@ describe('security: background responses against budgets (finding 4)', () => {
     await a.app.services.usage.flush();
     await b.app.services.usage.flush();
     expect(await usage()).to.deep.equal([charged(1_000, 1_000_000)]);
+  });
+
+  it('a background response waiting for its usage holds the budget but no concurrency slot', async () => {
+    await start({ BUDGET_DAILY_TOKENS: '5000000', RATE_LIMIT_CONCURRENCY: '1' });
+    const { id } = await (await create(a)).json() as { id: string };
+    expect(await waiting()).to.have.length(1);
+    const next = await a.request('/v1/chat/completions', { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(next.status, 'the request is over; only its usage is awaited').to.equal(200);
+    expect((await waiting())[0]!.response_id).to.equal(id);
   });
 
   it('another user reading the response gets 404 and charges nothing', async () => {

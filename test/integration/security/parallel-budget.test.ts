@@ -33,7 +33,7 @@ describe('security: parallel requests against a budget (findings 4 and 10)', () 
   const upstreamChats = () => fake.requests.filter((r) => r.path === '/v1/chat/completions').length;
   const db = () => testDatabase().admin;
   const spent = async () => Number((await db().query('select coalesce(sum(input_tokens + output_tokens + estimated_tokens), 0) as n from usage_daily where user_id = $1', [userId])).rows[0].n);
-  const reservations = async () => (await db().query<{ n: number; tokens: number }>('select count(*)::int as n, coalesce(sum(tokens), 0)::int as tokens from token_reservations where user_id = $1', [userId])).rows[0]!;
+  const reservations = async () => (await db().query<{ n: number; tokens: number }>('select count(*)::int as n, coalesce(sum(tokens), 0)::int as tokens from admissions where user_id = $1', [userId])).rows[0]!;
 
   /**
    * Sends `n` requests at once, alternating between the replicas, while upstream holds its
