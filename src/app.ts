@@ -7,18 +7,14 @@ import type { Config } from './config.ts';
 import { createLogOutput, type InfoLine, type Logger } from './log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
-import { createUserService, type UserService } from './users/service.ts';
-import { createApiKeyService, type ApiKeyService } from './auth/api-keys.ts';
-import { loadOrCreateDevSecret } from './auth/dev-secret.ts';
-import { requestId, requestIds } from './http/request-id.ts';
-import { clientIp } from './http/client-ip.ts';
-import { canonicalLoopbackHost } from './http/canonical-host.ts';
-import { canonicalPathOnly } from './http/canonical-path.ts';
-import { apiSecurityHeaders, securityHeaders } from './http/security-headers.ts';
-import { cors, corsHeaders } from './http/cors.ts';
-import { errorRenderer } from './http/error-renderer.ts';
-import { accessLog, requestLog } from './http/access-log.ts';
-import { directRoutes, withDirectRoutes, type Frame } from './http/direct-routes.ts';
+import { createUserService, type UserService } from './identity/user-service.ts';
+import { createApiKeyService, type ApiKeyService } from './identity/api-keys.ts';
+import { loadOrCreateDevSecret } from './identity/dev-secret.ts';
+import { requestIds } from './http/request-id.ts';
+import { apiSecurityHeaders } from './http/security-headers.ts';
+import { corsHeaders } from './http/cors.ts';
+import { createFrame } from './http/frame.ts';
+import { requestLog } from './http/access-log.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createOpsRouter } from './http/ops-routes.ts';
 import { createDocsRouter } from './http/docs-routes.ts';
@@ -29,9 +25,9 @@ import { dispatchRouters } from './http/router-dispatch.ts';
 import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
 import type { AppState } from './http/context.ts';
-import { createUsersRouter } from './users/routes.ts';
-import { createSignIn } from './auth/wiring.ts';
-import { upstreamObjectDeleter } from './users/delete-upstream-objects.ts';
+import { createUsersRouter } from './identity/account-routes.ts';
+import { createSignIn } from './identity/wiring.ts';
+import { upstreamObjectDeleter } from './identity/delete-upstream-objects.ts';
 import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts';
 import { createOwnership, type Ownership } from './conversations/ownership.ts';
@@ -46,6 +42,7 @@ import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
 import { createAttestationRouter } from './attestation/routes.ts';
+import { gateUpstream } from './attestation/readiness.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { startAuditRetention } from './audit/retention.ts';
 import { createAdminService, type AdminService } from './admin/service.ts';
@@ -151,7 +148,7 @@ export interface CloisterApp {
   readonly backgroundFollowUp: BackgroundFollowUp;
   /** every (method, path) the routers register, for the OpenAPI coverage test */
   routes(): Array<{ method: string; path: string }>;
-  /** the Node request listener: the direct routes, then Koa */
+  /** the Node request listener: every request through the one frame, then the routes */
   callback(): RequestListener;
   close(): Promise<void>;
 }
@@ -195,24 +192,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs, logger }), { hashes: true });
     }
 
-    // The frame every response gets, through Koa or as a direct route: the same instances.
-    const frame: Frame = {
+    // The one frame every request passes (src/http/frame.ts), then the routes.
+    koa.use(createFrame({
       requestIdFor,
       securityHeaders: apiSecurityHeaders({ https: config.server.publicUrl.protocol === 'https:' }),
       corsHeaders: corsHeaders(new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins])),
+      trustedProxies: config.server.trustedProxies,
+      loopbackRedirectTo: config.nodeEnv === 'production' ? null : config.server.publicUrl,
       csrf: signIn.csrfCheck,
       log: requestLog(services.infoLine, metrics),
       logger,
-    };
-    koa.use(requestId(frame.requestIdFor));
-    koa.use(accessLog(frame.log));
-    koa.use(securityHeaders(frame.securityHeaders));
-    koa.use(errorRenderer(logger));
-    koa.use(canonicalPathOnly);
-    koa.use(cors(frame.corsHeaders));
-    koa.use(clientIp(config.server.trustedProxies));
-    if (config.nodeEnv !== 'production') koa.use(canonicalLoopbackHost(config.server.publicUrl));
-    koa.use(signIn.csrf);
+    }));
 
     const checksBy = { database: metrics.limitChecks.labels('database'), watch: metrics.limitChecks.labels('watch') };
     const inferenceLimits = createInferenceLimits({
@@ -226,7 +216,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const backgroundFollowUp = startBackgroundFollowUp({ upstream: services.upstream, limits: inferenceLimits, logger, intervalMs: config.limits.backgroundCheckMs });
     services.onClose(() => backgroundFollowUp.close());
     const proxyDeps = {
-      upstream: services.upstream, ownership: services.ownership, events: services.exchanges, logger,
+      // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.
+      upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger,
       heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
       idempotencyKeys: idempotencyKeys(services.sessionSecret),
       chargeResponse: inferenceLimits.chargeResponse,
@@ -238,7 +229,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       authenticators: [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)],
     });
     const routers = [
-      createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token }),
+      createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token, readiness: [{ name: 'attestation', report: () => attestation.readiness.report() }] }),
       createDocsRouter({ publicUrl: config.server.publicUrl.origin, version: readBuildInfo(appRoot()).version }),
       ...signIn.routers,
       createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
@@ -259,7 +250,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const web = createStaticWeb({ root: defaultWebRoot(), logger, buildIfMissing: config.nodeEnv === 'development' });
     services.onClose(() => web.close());
     koa.use(web.middleware);
-    const direct = directRoutes(inference.direct, frame);
 
     return {
       koa,
@@ -269,7 +259,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       models,
       backgroundFollowUp,
       routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
-      callback: () => withDirectRoutes(direct, koa.callback()),
+      callback: () => koa.callback(),
       close: () => services.close(),
     };
   } catch (e) {

@@ -3,8 +3,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { isIP } from 'node:net';
-import { parseTiers } from './limits/limit-values.ts';
-import { MAX_TOKEN_COUNT } from './limits/token-counts.ts';
+import { parseTiers, type TierLimits } from './shared/tier-limits.ts';
+import { MAX_TOKEN_COUNT } from './shared/token-counts.ts';
+
+export type { TierLimits } from './shared/tier-limits.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AttestationMode = 'dstack' | 'simulated' | 'off';
@@ -15,13 +17,6 @@ export interface OAuthClientConfig {
   readonly clientSecret: string;
 }
 
-export interface TierLimits {
-  readonly rpm: number | null;
-  readonly tpm: number | null;
-  readonly concurrency: number | null;
-  readonly dailyTokens: number | null;
-  readonly monthlyTokens: number | null;
-}
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -78,6 +73,8 @@ export interface Config {
     readonly mode: AttestationMode;
     readonly dstackSocket: string;
     readonly allowSimulated: boolean;
+    /** attestation must work for the server to be ready and serve inference (default: on in production) */
+    readonly required: boolean;
     readonly signatureTtlMs: number;
     readonly reportCacheMs: number;
     /** fresh-nonce quotes per client IP per minute */
@@ -197,6 +194,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   if (production && attestationMode === 'simulated' && !allowSimulated) {
     problems.push('ATTESTATION_MODE=simulated is refused in production unless ATTESTATION_ALLOW_SIMULATED=true');
   }
+  // Fail closed: in production a server whose attestation does not work is not ready and serves
+  // no inference, unless the operator explicitly relaxes it.
+  const attestationRequired = r.bool('ATTESTATION_REQUIRED', production && attestationMode !== 'off');
+  if (attestationRequired && attestationMode === 'off') problems.push('ATTESTATION_REQUIRED=true needs ATTESTATION_MODE dstack or simulated');
 
   const metricsToken = r.secret('METRICS_TOKEN');
   if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
@@ -260,6 +261,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       mode: attestationMode,
       dstackSocket: r.str('DSTACK_SOCKET') ?? '/var/run/dstack.sock',
       allowSimulated,
+      required: attestationRequired,
       signatureTtlMs: r.int('SIGNATURE_TTL_HOURS', 24, 1, 24 * 365) * 3_600_000,
       reportCacheMs: r.int('ATTESTATION_REPORT_CACHE_SECONDS', 300, 0, 86_400) * 1000,
       freshQuotesPerMinute: r.int('ATTESTATION_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),

@@ -7,8 +7,8 @@ import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import type { Authenticator } from '../http/authenticate.ts';
 import type { AppContext, AppMiddleware } from '../http/context.ts';
-import type { Principal } from '../auth/api-keys.ts';
-import { findUserById } from '../users/queries.ts';
+import type { Principal } from '../shared/principal.ts';
+import { findUserById } from '../identity/user-queries.ts';
 
 /** The same error the error renderer gives an unmatched route. */
 function unknownUrl(ctx: AppContext): AppError {

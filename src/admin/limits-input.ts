@@ -1,7 +1,7 @@
 // Validates an admin's change of a user's tier and limit overrides, completely, before
 // anything is written: a bad field is a 400 naming it, and nothing changes.
 import { AppError } from '../errors.ts';
-import { LIMIT_FIELDS, limitValueProblem } from '../limits/limit-values.ts';
+import { LIMIT_FIELDS, limitValueProblem } from '../shared/tier-limits.ts';
 
 export type LimitOverrides = Record<string, number | null>;
 

@@ -27,6 +27,8 @@ export interface Dstack {
   getQuote(reportData: Uint8Array): Promise<DstackQuote>;
   info(): Promise<DstackInfo>;
   getKey(path: string, purpose: string): Promise<Uint8Array>;
+  /** Resolves when the agent answers (an uncached Info): the readiness probe. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,21 @@ export function createDstackClient(socketPath: string, options: { timeoutMs?: nu
       if (typeof r.key !== 'string' || !/^(0x)?[0-9a-fA-F]{64,}$/.test(r.key)) throw new AppError('attestation_unavailable', 'dstack GetKey returned no key');
       return new Uint8Array(Buffer.from(r.key.replace(/^0x/, ''), 'hex'));
     },
+    async ping() {
+      await call('Info', {});
+    },
     close: () => dispatcher.close(),
+  };
+}
+
+/** The same client, telling `onFailure` about every call that fails (the readiness state listens). */
+export function watchDstack(dstack: Dstack, onFailure: (e: unknown) => void): Dstack {
+  const watch = <T>(p: Promise<T>): Promise<T> => p.catch((e: unknown) => { onFailure(e); throw e; });
+  return {
+    getQuote: (reportData) => watch(dstack.getQuote(reportData)),
+    info: () => watch(dstack.info()),
+    getKey: (path, purpose) => watch(dstack.getKey(path, purpose)),
+    ping: () => watch(dstack.ping()),
+    close: () => dstack.close(),
   };
 }

@@ -20,6 +20,16 @@ function algoParam(v: unknown): SigningAlgo {
   throw new AppError('invalid_request', 'signing_algo must be ecdsa or ed25519', { param: 'signing_algo' });
 }
 
+/** signing_address: an ecdsa address (20 bytes) or ed25519 key (32 bytes), hex with or without 0x; normalised to lower-case hex. */
+function signingAddressParam(v: unknown, algo: SigningAlgo): string | null {
+  if (v === undefined) return null;
+  const bytes = algo === 'ecdsa' ? 20 : 32;
+  if (typeof v !== 'string' || !new RegExp(`^(0x)?[0-9a-fA-F]{${bytes * 2}}$`).test(v)) {
+    throw new AppError('invalid_request', `signing_address must be ${bytes} bytes of hex for signing_algo=${algo}`, { param: 'signing_address' });
+  }
+  return v.replace(/^0x/, '').toLowerCase();
+}
+
 /** Attestation and signature routes. */
 export function createAttestationRouter(deps: { attestation: Attestation; db: Queryable; clock: Clock; auth: AppMiddleware; freshQuotesPerMinute: number; signaturesPerMinute: number }): Router<AppState> {
   const router = createRouter({ prefix: '/v1' });
@@ -46,12 +56,13 @@ export function createAttestationRouter(deps: { attestation: Attestation; db: Qu
       if (typeof q.model !== 'string' || !MODEL.test(q.model)) throw new AppError('invalid_request', 'model is not a valid model id', { param: 'model' });
       model = q.model;
     }
+    const signingAddress = signingAddressParam(q.signing_address, algo);
     if (nonce !== null) {
       // Fresh quotes cost the TEE real work: a per-IP budget shared by replicas (Postgres).
       await takeRate(deps.db, deps.clock, `attestation:ip:${ctx.state.clientIp}`, deps.freshQuotesPerMinute,
         'Too many fresh attestation quotes from this address; retry later or omit the nonce for the cached report.');
     }
-    const body = await attestation.reports.build({ nonce, algo, includeTls, model, requestId: ctx.state.requestId });
+    const body = await attestation.reports.build({ nonce, algo, includeTls, model, signingAddress, requestId: ctx.state.requestId });
     ctx.set('cache-control', nonce === null ? 'public, max-age=60' : 'no-store');
     ctx.type = 'application/json';
     ctx.body = body;

@@ -12,7 +12,8 @@ import type { Clock } from '../clock.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { readBuildInfo } from '../build-info.ts';
 import { appRoot } from '../app-root.ts';
-import { createDstackClient, describeMissingSocket, type Dstack } from './dstack-client.ts';
+import { createDstackClient, describeMissingSocket, watchDstack, type Dstack } from './dstack-client.ts';
+import { ATTESTATION_OFF_READINESS, createAttestationReadiness, type AttestationReadiness } from './readiness.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
 import { deriveSigningKeys, type SigningKeys } from './signing-keys.ts';
 import { createReportBuilder, type ReportBuilder } from './report.ts';
@@ -23,7 +24,18 @@ export interface Attestation {
   readonly reports: ReportBuilder | null;
   readonly keys: (() => Promise<SigningKeys>) | null;
   readonly tlsEnabled: boolean;
+  /** whether attestation works now: the readiness route and the inference gate read it */
+  readonly readiness: AttestationReadiness;
   close(): Promise<void>;
+}
+
+/** How long the readiness probe may take before it counts as a failure. */
+const PROBE_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 const APP_ROOT = appRoot();
@@ -42,7 +54,7 @@ export async function createAttestation(deps: { config: Config; logger: Logger; 
   const mode = config.attestation.mode;
   if (mode === 'off') {
     logger.warn({ event: 'attestation.mode', mode: 'off', detail: 'no attestation reports and no response signatures' });
-    return { mode, reports: null, keys: null, tlsEnabled: false, close: async () => {} };
+    return { mode, reports: null, keys: null, tlsEnabled: false, readiness: ATTESTATION_OFF_READINESS, close: async () => {} };
   }
   let simulator: Simulator | null = null;
   let socketPath = config.attestation.dstackSocket;
@@ -52,24 +64,35 @@ export async function createAttestation(deps: { config: Config; logger: Logger; 
     simulator = await startSimulator({ socketPath, seedFile: join(dataDir, 'dstack-simulator-seed'), appCompose: readFileSync(DEV_APP_COMPOSE, 'utf8') });
     logger.warn({ event: 'attestation.mode', mode: 'simulated', detail: 'SIMULATED attestation: quotes are signed by a generated root, not Intel; reports say "simulated": true' });
   } else {
-    const missing = describeMissingSocket(socketPath);
-    if (missing) logger.error({ event: 'attestation.socket_missing', detail: missing });
-    logger.info({ event: 'attestation.mode', mode: 'dstack', socket: socketPath });
+    logger.info({ event: 'attestation.mode', mode: 'dstack', socket: socketPath, required: config.attestation.required });
   }
-  const dstack: Dstack = createDstackClient(socketPath);
+  const client = createDstackClient(socketPath);
   let keysPromise: Promise<SigningKeys> | null = null;
+  // Every failing dstack call closes the inference gate until a probe succeeds again.
+  const readiness = createAttestationReadiness({
+    probe: async () => {
+      const missing = describeMissingSocket(socketPath);
+      if (missing) throw new Error(missing);
+      await withTimeout(Promise.all([client.ping(), keys()]), PROBE_TIMEOUT_MS, 'the dstack socket');
+    },
+    required: config.attestation.required, clock: deps.clock, logger,
+  });
+  const dstack: Dstack = watchDstack(client, (e) => readiness.reportFailure(e));
   const keys = () => {
     keysPromise ??= deriveSigningKeys(dstack).catch((e: unknown) => { keysPromise = null; throw e; });
     return keysPromise;
   };
+  // The first reading, before the server listens: a missing socket is known at once.
+  await readiness.report();
   const tls = config.server.tls ? spkiSha256(readFileSync(config.server.tls.certFile, 'utf8')) : null;
   const reports = createReportBuilder({
     dstack, keys, simulated: mode === 'simulated', build: readBuildInfo(deps.appRoot ?? APP_ROOT), tlsSpkiSha256: tls,
     upstream: deps.upstream, cacheMs: config.attestation.reportCacheMs, now: () => deps.clock.now().getTime(), logger,
   });
   return {
-    mode, reports, keys, tlsEnabled: tls !== null,
+    mode, reports, keys, tlsEnabled: tls !== null, readiness,
     async close() {
+      readiness.close();
       await dstack.close();
       await simulator?.close();
     },

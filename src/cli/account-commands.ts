@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { runMigrations } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
 import { createLogger } from '../log.ts';
-import { isApiKeyPrefix } from '../auth/api-key-format.ts';
+import { isApiKeyPrefix } from '../identity/api-key-format.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { cliConfig, withServices, flags, required } from './command-kit.ts';
 import { ADMIN_USER_COMMANDS, adminUsersCommand } from './admin-commands.ts';

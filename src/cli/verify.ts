@@ -1,13 +1,14 @@
 // `cloister verify`: the auditor's command. File and network I/O live here (injected through
-// `io`); every check is the pure library in src/verify. Exit codes: 0 every required check
-// passed, 1 a check failed, 2 bad input (arguments, unreadable files, unparseable JSON, bad hex,
-// a report that could not be fetched).
+// `io`); every check is the pure library in src/verify. Exit codes: 0 no check failed and every
+// required one ran, 1 a check failed (or a required one was skipped), 2 bad input (arguments,
+// unreadable files, unparseable JSON, bad hex, a bad policy, a report that could not be fetched).
 import { parseArgs } from 'node:util';
 import { bytesToHex, hexToBytes } from '../tdx/bytes.ts';
 import { parseQuote } from '../tdx/quote-parse.ts';
 import { fetchCollateral } from '../verify/collateral-fetch.ts';
 import { verifyReport, gatewayOf, VerifyInputError } from '../verify/verify-report.ts';
-import type { Collateral, ResponseSignature, VerifyOptions, VerifyResult } from '../verify/types.ts';
+import { parsePolicy } from '../verify/policy.ts';
+import { CHECK_IDS, type CheckId, type Collateral, type ResponseSignature, type VerifyOptions, type VerifyResult } from '../verify/types.ts';
 
 /** What runVerify may touch. `readFile('-')` reads standard input. Each stdout/stderr call is one line. */
 export interface VerifyIo {
@@ -29,11 +30,17 @@ export const VERIFY_USAGE = `usage: cloister verify (--report FILE|- | --url BAS
   --app-compose FILE       the app-compose you expect (exact bytes)
   --compose-hash HEX       or its sha256
   --image-digest DIGEST    an image digest (sha256:… or name@sha256:…) that must be in the compose
+  --policy FILE            what is acceptable: TCB statuses and advisories, dstack OS measurements,
+                           compose hashes and image digests, required checks (JSON; default:
+                           attestation/verify-policy.json, built in)
+  --require ID[,ID…]       checks that must run: a skip fails the verdict (e.g. quote.tcb,report_data.nonce)
   --allow-simulated        accept a report labelled simulated (no TDX hardware)
   --signature FILE         response signature JSON (GET /v1/signature/{id}), with
   --request FILE           the exact request body bytes you sent, and
   --response FILE          the exact response bytes you received
-  --json                   print {"ok","checks":[{"id","status","detail"}]}`;
+  --json                   print {"ok","verdict","tcb_status","advisory_ids","policy","checks":[{"id","status","detail","required","brief"}]}
+
+Check ids: ${CHECK_IDS.join(', ')}`;
 
 class BadInput extends Error {}
 
@@ -82,6 +89,7 @@ function parseCli(argv: string[]) {
         collateral: { type: 'string' }, 'pccs-url': { type: 'string' }, at: { type: 'string' },
         'app-compose': { type: 'string' }, 'compose-hash': { type: 'string' }, 'image-digest': { type: 'string' },
         'allow-simulated': { type: 'boolean' }, signature: { type: 'string' }, request: { type: 'string' },
+        policy: { type: 'string' }, require: { type: 'string', multiple: true },
         response: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -110,10 +118,27 @@ async function fetchReport(io: VerifyIo, baseUrl: string, nonce: string, algo: s
   return parseJson(text, `report from ${url}`);
 }
 
-function printHuman(io: VerifyIo, r: VerifyResult): void {
+function printHuman(io: VerifyIo, r: VerifyResult, policy: string): void {
+  io.stdout(`policy: ${policy}`);
   for (const c of r.checks) io.stdout(`${MARK[c.status]} ${c.id.padEnd(26)} ${c.detail}`);
-  const failed = r.checks.filter((c) => c.status === 'fail' && c.required).map((c) => c.id);
-  io.stdout(r.ok ? 'VERDICT: PASS — every required check passed' : `VERDICT: FAIL — ${failed.join(', ')}`);
+  io.stdout(`VERDICT: ${r.verdict}`);
+}
+
+function printJson(io: VerifyIo, r: VerifyResult, policy: string): void {
+  io.stdout(JSON.stringify({
+    ok: r.ok,
+    verdict: r.verdict,
+    tcb_status: r.tcbStatus ?? null,
+    advisory_ids: r.advisoryIds ?? null,
+    policy,
+    checks: r.checks.map(({ id, status, detail, required, brief }) => (brief === undefined ? { id, status, detail, required } : { id, status, detail, required, brief })),
+  }));
+}
+
+function requiredChecks(values: string[] | undefined): CheckId[] {
+  const ids = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const id of ids) if (!(CHECK_IDS as readonly string[]).includes(id)) throw new BadInput(`--require: "${id}" is not a check id (${CHECK_IDS.join(', ')})`);
+  return ids as CheckId[];
 }
 
 /** Run `cloister verify` with `argv` (after the command name); returns the exit code. */
@@ -129,7 +154,12 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     const sigFiles = [a.signature, a.request, a.response].filter((x) => x !== undefined).length;
     if (sigFiles !== 0 && sigFiles !== 3) throw new BadInput('--signature, --request and --response go together');
 
-    const opts: VerifyOptions = { allowSimulated: a['allow-simulated'] === true };
+    const opts: VerifyOptions = { allowSimulated: a['allow-simulated'] === true, require: requiredChecks(a.require) };
+    let policyName = 'default (attestation/verify-policy.json, built in)';
+    if (a.policy !== undefined) {
+      opts.policy = parsePolicy(parseJson<unknown>(await readText(io, a.policy, 'policy'), 'policy'));
+      policyName = a.policy;
+    }
     opts.at = io.now();
     if (a.at !== undefined) {
       const at = new Date(a.at);
@@ -169,8 +199,8 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     }
 
     const result = await verifyReport(report, opts);
-    if (a.json) io.stdout(JSON.stringify({ ok: result.ok, checks: result.checks.map(({ id, status, detail }) => ({ id, status, detail })) }));
-    else printHuman(io, result);
+    if (a.json) printJson(io, result, policyName);
+    else printHuman(io, result, policyName);
     return result.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof BadInput || e instanceof VerifyInputError) {

@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/pool.ts';
 import { query } from '../db/pool.ts';
 
-export type OwnedKind = 'conversation' | 'response' | 'chat_completion';
+export type OwnedKind = 'conversation' | 'response' | 'chat_completion' | 'item' | 'container' | 'file';
 
 export interface OwnedRow {
   id: string;
@@ -19,6 +19,26 @@ export async function insertOwned(db: Queryable, o: { id: string; kind: OwnedKin
      on conflict (id) do nothing`,
     [o.id, o.kind, o.userId, o.conversationId, o.now]);
   return res.rowCount === 1;
+}
+
+/**
+ * Records that `userId` owns each of `ids` (of the kind at the same index), in one statement;
+ * an id already owned keeps its first owner.
+ */
+export async function insertOwnedMany(db: Queryable, o: { ids: readonly string[]; kinds: readonly OwnedKind[]; userId: string; conversationId: string | null; now: Date }): Promise<void> {
+  await query(db,
+    `insert into owned_objects (id, kind, user_id, conversation_id, created_at)
+     select t.id, t.kind, $3, $4, $5 from unnest($1::text[], $2::text[]) as t (id, kind)
+     on conflict (id) do nothing`,
+    [o.ids, o.kinds, o.userId, o.conversationId, o.now]);
+}
+
+/** The kinds of those of `ids` that are live objects owned by this user (others are absent). */
+export async function findOwnedKinds(db: Queryable, ids: readonly string[], userId: string): Promise<Map<string, OwnedKind>> {
+  const res = await query<{ id: string; kind: OwnedKind }>(db,
+    'select id, kind from owned_objects where id = any($1::text[]) and user_id = $2 and deleted_at is null',
+    [ids, userId]);
+  return new Map(res.rows.map((r) => [r.id, r.kind]));
 }
 
 /** The live object of this kind owned by this user, or null (unknown, deleted or someone else's). */

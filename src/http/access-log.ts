@@ -4,14 +4,14 @@
 import type { ServerResponse } from 'node:http';
 import type { InfoLine } from '../log.ts';
 import type { Metrics } from './metrics.ts';
-import type { AppMiddleware } from './context.ts';
+import type { AppContext } from './context.ts';
 
 /** What the access log records of one request. */
 export interface RequestRecord {
   readonly requestId: string;
   readonly method: string;
-  /** the route pattern, never the path (it may hold ids) */
-  readonly route: string;
+  /** the route pattern, never the path (it may hold ids); null when no route answered */
+  readonly route: string | null;
   readonly status: number;
   readonly ms: number;
   readonly userId: string | null;
@@ -28,40 +28,38 @@ export function requestLog(infoLine: InfoLine, metrics: Metrics): RequestLog {
   // hashing. Bounded like the histogram itself: HTTP methods × route patterns × status codes.
   const observers = new Map<string, { observe(value: number): void }>();
   return (r) => {
-    const key = `${r.method} ${r.status} ${r.route}`;
+    const route = r.route ?? UNMATCHED;
+    const key = `${r.method} ${r.status} ${route}`;
     let child = observers.get(key);
     if (!child) {
-      child = metrics.requestDuration.labels({ method: r.method, route: r.route, status: String(r.status) });
+      child = metrics.requestDuration.labels({ method: r.method, route, status: String(r.status) });
       observers.set(key, child);
     }
     child.observe(r.ms / 1e3);
     // The allow-list, as JSON members: every string through JSON.stringify, numbers and
     // booleans as they print (status is an integer; a duration is always finite).
-    infoLine(`"event":"request","request_id":${JSON.stringify(r.requestId)},"method":${JSON.stringify(r.method)},"route":${JSON.stringify(r.route)},"status":${r.status},"duration_ms":${Math.round(r.ms * 1e3) / 1e3},"user_id":${r.userId === null ? 'null' : JSON.stringify(r.userId)},"aborted":${r.aborted}`);
+    infoLine(`"event":"request","request_id":${JSON.stringify(r.requestId)},"method":${JSON.stringify(r.method)},"route":${r.route === null ? 'null' : JSON.stringify(r.route)},"status":${r.status},"duration_ms":${Math.round(r.ms * 1e3) / 1e3},"user_id":${r.userId === null ? 'null' : JSON.stringify(r.userId)},"aborted":${r.aborted}`);
   };
 }
+
+/** The metrics label of requests no route answered: it cannot be mistaken for a route pattern. */
+const UNMATCHED = '(unmatched)';
 
 /** Whether a response went out whole. */
 export function aborted(res: ServerResponse): boolean {
   return !res.writableFinished;
 }
 
-/** Logs and measures every request. */
-export function accessLog(log: RequestLog): AppMiddleware {
-  return (ctx, next) => {
-    const start = performance.now();
-    ctx.res.once('close', () => {
-      const route = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
-      log({
-        requestId: ctx.state.requestId,
-        method: ctx.method,
-        route: typeof route === 'string' ? route : 'unmatched',
-        status: ctx.status,
-        ms: performance.now() - start,
-        userId: ctx.state.principal?.userId ?? null,
-        aborted: aborted(ctx.res),
-      });
-    });
-    return next();
+/** What the access log records of a request that started at `start` (performance.now()) and has ended. */
+export function recordOf(ctx: AppContext, start: number): RequestRecord {
+  const route = ctx.state.route ?? (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+  return {
+    requestId: ctx.state.requestId,
+    method: ctx.method,
+    route: typeof route === 'string' ? route : null,
+    status: ctx.status,
+    ms: performance.now() - start,
+    userId: ctx.state.principal?.userId ?? null,
+    aborted: aborted(ctx.res),
   };
 }

@@ -3,7 +3,7 @@
 // the answer at once (a cached API key) gives it without a promise: the inference routes run it
 // on every request.
 import { AppError } from '../errors.ts';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 import type { AppMiddleware } from './context.ts';
 import type { HeaderSource } from './request-io.ts';
 

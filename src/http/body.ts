@@ -2,11 +2,13 @@
 // because the proxy forwards them unchanged and the signer hashes them as received; the parsed
 // copy (ctx.state.json) is only read. koa-body was dropped for this: it exposes the raw body
 // only as a decoded string, which cannot promise byte-for-byte forwarding.
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors.ts';
 import type { AppMiddleware } from './context.ts';
 import type { HeaderSource } from './request-io.ts';
 import { readBody } from './read-body.ts';
+import { assertNoDuplicateKeys } from './json-members.ts';
 
 export interface JsonBodyOptions {
   readonly limitBytes: number;
@@ -22,7 +24,9 @@ export interface JsonBody {
 
 /**
  * Reads and parses a JSON object body with a size limit: 415 wrong type, 413 too large,
- * 400 malformed or missing. Null only when the body is optional and absent.
+ * 400 malformed, missing, not UTF-8, nested too deeply or repeating a key in an object (the
+ * bytes are forwarded as they are, so they may mean only one thing: json-members.ts). Null
+ * only when the body is optional and absent.
  */
 export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, options: JsonBodyOptions): Promise<JsonBody | null> {
   const length = headers.get('content-length');
@@ -43,15 +47,20 @@ export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, 
     if ((e as { status?: number }).status === 413) throw new AppError('payload_too_large', `The request body exceeds ${options.limitBytes} bytes.`);
     throw new AppError('invalid_json', 'The request body could not be read.', { cause: e });
   }
+  // Bytes that are not UTF-8 would be decoded one way here (replacement characters) and
+  // perhaps another way upstream.
+  if (!isUtf8(raw)) throw new AppError('invalid_json', 'The request body is not valid UTF-8.');
+  const text = raw.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new AppError('invalid_json', 'We could not parse the JSON body of your request.');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new AppError('invalid_json', 'The JSON body must be an object.');
   }
+  assertNoDuplicateKeys(text, parsed);
   return { raw, json: parsed as Record<string, unknown> };
 }
 

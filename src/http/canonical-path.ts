@@ -10,8 +10,6 @@
 // path, so it never moves a request to another route, and every path parameter is validated by
 // its route (upstream ids allow no '/'). The official SDKs send model ids such as `org/model`
 // that way (`/v1/models/org%2Fmodel`), and that is the one spelling of such a model's URL.
-import { AppError } from '../errors.ts';
-import type { AppMiddleware } from './context.ts';
 
 /** Unreserved characters (RFC 3986 §2.3): an escape of one of them is another spelling of it. */
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
@@ -49,9 +47,3 @@ export function isCanonicalPath(path: string): boolean {
     start = end + 1;
   }
 }
-
-/** Answers 404 for any path that is not in its canonical spelling, before routing. */
-export const canonicalPathOnly: AppMiddleware = (ctx, next) => {
-  if (!isCanonicalPath(ctx.path)) throw new AppError('not_found', `Unknown request URL: ${ctx.method} ${ctx.path.slice(0, 200)}`);
-  return next();
-};

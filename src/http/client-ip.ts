@@ -1,7 +1,6 @@
 // The client's IP: X-Forwarded-For is believed only when the direct peer is a trusted
 // proxy, and then only up to the first untrusted hop from the right.
 import { BlockList, isIP } from 'node:net';
-import type { AppMiddleware } from './context.ts';
 
 /** A BlockList of trusted proxy addresses/ranges (entries validated by loadConfig). */
 export function trustedProxyList(proxies: readonly string[]): BlockList {
@@ -38,14 +37,10 @@ export function resolveClientIp(peer: string, forwardedFor: string, list: BlockL
   return ip;
 }
 
-/** Sets ctx.state.clientIp. */
-export function clientIp(proxies: readonly string[]): AppMiddleware {
+/** The client IP of a request, given the direct peer and its X-Forwarded-For. */
+export function clientIpOf(proxies: readonly string[]): (peer: string, forwardedFor: () => string) => string {
   const list = trustedProxyList(proxies);
-  const trustsNone = proxies.length === 0;
-  return (ctx, next) => {
-    const peer = ctx.req.socket.remoteAddress ?? '';
-    // No trusted proxies (the default): the peer is the client, whatever X-Forwarded-For says.
-    ctx.state.clientIp = trustsNone ? normaliseIp(peer) : resolveClientIp(peer, ctx.get('x-forwarded-for'), list);
-    return next();
-  };
+  // No trusted proxies (the default): the peer is the client, whatever X-Forwarded-For says.
+  if (proxies.length === 0) return (peer) => normaliseIp(peer);
+  return (peer, forwardedFor) => resolveClientIp(peer, forwardedFor(), list);
 }

@@ -1,7 +1,7 @@
 // The per-request state every middleware and route shares.
 import type { Next } from 'koa';
 import type { RouterContext } from '@koa/router';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 
 export interface AppState {
   requestId: string;
@@ -11,30 +11,8 @@ export interface AppState {
   rawBody?: Buffer;
   /** parsed copy of rawBody */
   json?: unknown;
-  /** set by the inference limits: told about this request's completed exchange */
-  meter?: RequestMeter;
-}
-
-/** What an exchange cost, as the limits need it: token counts and sizes, never content. */
-export interface ExchangeCost {
-  /** as usage rows name it (listed by upstream, else `other`) */
-  readonly model: string;
-  /** null when upstream reported no usage */
-  readonly inputTokens: number | null;
-  readonly outputTokens: number | null;
-  readonly requestBytes: number;
-  readonly responseBytes: number;
-}
-
-/** Per-request hook of the limits: settles the request when its exchange completes, before the last byte. */
-export interface RequestMeter {
-  /** settles the exchange; true when the meter accounted for its usage (the batched usage recorder then skips it) */
-  settle(cost: ExchangeCost): Promise<boolean>;
-  /**
-   * A background response's id is known: its usage is charged when first seen (a GET, a resumed
-   * stream), once. The proxy waits for this before the id reaches the client.
-   */
-  awaitUsage?(responseId: string): Promise<void>;
+  /** the route pattern of a response no router gave (the web app's pages and files) */
+  route?: string;
 }
 
 export type AppContext = RouterContext<AppState>;

@@ -5,7 +5,6 @@
 // session cookie (it is then not a browser's, and has no ambient credential to abuse). This
 // covers login CSRF on the sign-in routes and every cookie-authenticated route alike.
 import { AppError } from '../errors.ts';
-import type { AppMiddleware } from './context.ts';
 import { readCookie } from './cookies.ts';
 import type { HeaderSource } from './request-io.ts';
 
@@ -33,13 +32,5 @@ export function csrfCheck(options: { allowedOrigins: ReadonlySet<string>; cookie
       return;
     }
     if (readCookie(headers, options.cookieName) !== null) throw rejected();
-  };
-}
-
-/** Rejects cross-site unsafe requests with 403 csrf_rejected. */
-export function csrfProtection(check: CsrfCheck): AppMiddleware {
-  return (ctx, next) => {
-    check(ctx.method, ctx);
-    return next();
   };
 }

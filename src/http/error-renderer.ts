@@ -4,7 +4,7 @@
 import type { Logger } from '../log.ts';
 import { describeError } from '../log.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
-import type { AppMiddleware } from './context.ts';
+import type { AppContext } from './context.ts';
 
 const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'invalid_json', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type',
@@ -41,28 +41,45 @@ export function errorResponse(err: AppError): { status: number; headers: Array<[
   return { status: err.status, headers, body: JSON.stringify(err.toBody()) };
 }
 
-/** Logs a server-side failure (5xx): its code and a description without its message. */
+/**
+ * Logs a failure an operator should hear of. Our own failures (internal_error) at error, with
+ * where they happened; the expected refusals of a running service — the upstream or a sign-in
+ * provider down or slow, no upstream configured, attestation or limits unavailable — at warn,
+ * by code and the cause's type only, no stack. Client errors (4xx) are the access log's line.
+ */
 export function logServerError(logger: Logger, requestId: string, err: AppError): void {
-  if (err.status >= 500) logger.error({ event: 'request.error', request_id: requestId, error_code: err.code, err: describeError(err.cause ?? err) });
+  if (err.status < 500) return;
+  if (err.code === 'internal_error') {
+    logger.error({ event: 'request.error', request_id: requestId, error_code: err.code, err: describeError(err.cause ?? err) });
+    return;
+  }
+  const cause = err.cause instanceof Error ? err.cause as Error & { code?: unknown } : null;
+  logger.warn({
+    event: 'request.refused', request_id: requestId, error_code: err.code,
+    ...(cause ? { err: { type: cause.name, code: typeof cause.code === 'string' ? cause.code : undefined } } : {}),
+  });
 }
 
-/** Catches downstream errors and unmatched routes and renders them. */
-export function errorRenderer(logger: Logger): AppMiddleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body == null && !ctx.res.headersSent) {
-        throw new AppError('not_found', `Unknown request URL: ${ctx.method} ${ctx.path}`);
-      }
-    } catch (e) {
-      const err = toAppError(e);
-      logServerError(logger, ctx.state.requestId, err);
-      if (ctx.res.headersSent || !ctx.writable) return;
-      const { status, headers, body } = errorResponse(err);
-      ctx.status = status;
-      for (const [k, v] of headers) ctx.set(k, v);
-      ctx.set('content-type', ERROR_CONTENT_TYPE);
-      ctx.body = body;
-    }
-  };
+/** The error of a request no route answered. */
+export function unknownUrl(ctx: AppContext): AppError {
+  return new AppError('not_found', `Unknown request URL: ${ctx.method} ${ctx.path.slice(0, 200)}`);
+}
+
+/**
+ * Renders any failure as OpenAI's error body (logging what an operator should hear of). A
+ * response whose head went out already (a stream) is ended instead: it ends itself with an SSE
+ * error event, and is never left open.
+ */
+export function renderError(ctx: AppContext, e: unknown, logger: Logger): void {
+  const err = toAppError(e);
+  logServerError(logger, ctx.state.requestId, err);
+  if (ctx.res.headersSent || !ctx.writable) {
+    if (!ctx.res.writableEnded) ctx.res.end();
+    return;
+  }
+  const { status, headers, body } = errorResponse(err);
+  ctx.status = status;
+  for (const [k, v] of headers) ctx.set(k, v);
+  ctx.set('content-type', ERROR_CONTENT_TYPE);
+  ctx.body = body;
 }

@@ -10,8 +10,14 @@ import type { AppState } from './context.ts';
 
 const READY_TIMEOUT_MS = 2_000;
 
+/** A readiness check another capability contributes (e.g. attestation): `ready` false makes /readyz 503. */
+export interface ReadinessCheck {
+  readonly name: string;
+  report(): Promise<{ readonly ready: boolean; readonly status: string }>;
+}
+
 /** /healthz, /readyz and /metrics. Metrics need METRICS_TOKEN as a bearer, or a loopback peer when no token is set. */
-export function createOpsRouter(deps: { pool: pg.Pool; metrics: Metrics; metricsToken: string | null }): Router<AppState> {
+export function createOpsRouter(deps: { pool: pg.Pool; metrics: Metrics; metricsToken: string | null; readiness?: readonly ReadinessCheck[] }): Router<AppState> {
   const router = createRouter();
 
   router.get('/healthz', (ctx) => {
@@ -19,8 +25,10 @@ export function createOpsRouter(deps: { pool: pg.Pool; metrics: Metrics; metrics
   });
 
   router.get('/readyz', async (ctx) => {
-    const checks = await readiness(deps.pool);
-    const ok = checks.database === 'ok' && checks.migrations === 'ok';
+    const [database, ...extra] = await Promise.all([readiness(deps.pool), ...(deps.readiness ?? []).map((c) => c.report())]);
+    const checks: Record<string, string> = { ...database };
+    (deps.readiness ?? []).forEach((c, i) => { checks[c.name] = extra[i]!.status; });
+    const ok = database.database === 'ok' && database.migrations === 'ok' && extra.every((r) => r.ready);
     ctx.status = ok ? 200 : 503;
     ctx.set('cache-control', 'no-store');
     ctx.body = { status: ok ? 'ready' : 'unavailable', checks };

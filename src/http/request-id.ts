@@ -1,6 +1,5 @@
 // x-request-id: accept the caller's when it is short and safe, otherwise mint one; always echo.
 import { randomBytes } from 'node:crypto';
-import type { AppMiddleware } from './context.ts';
 
 const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
 const ID_BYTES = 12;
@@ -23,14 +22,4 @@ export function requestIds(): (given: string) => string {
     return id;
   };
   return (given) => (given !== '' && SAFE.test(given) ? given : mint());
-}
-
-/** Sets ctx.state.requestId and the x-request-id response header. */
-export function requestId(idFor: (given: string) => string): AppMiddleware {
-  return (ctx, next) => {
-    const id = idFor(ctx.get('x-request-id'));
-    ctx.state.requestId = id;
-    ctx.set('x-request-id', id);
-    return next();
-  };
 }

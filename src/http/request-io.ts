@@ -3,7 +3,7 @@
 // without Koa's per-request machinery; see direct-routes.ts). The relay and the inference
 // handlers are written against this, so each exists once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 import type { AppContext } from './context.ts';
 
 /** Request headers by lower-case name ('' when absent): what authenticators and checks read. */

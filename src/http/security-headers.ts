@@ -1,6 +1,6 @@
 // Security headers on every response; a strict CSP for HTML and a deny-all CSP otherwise.
 import type { ServerResponse } from 'node:http';
-import type { AppMiddleware } from './context.ts';
+import type { AppContext } from './context.ts';
 
 const HTML_CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
@@ -35,16 +35,8 @@ export function apiSecurityHeaders(options: { https: boolean }): SecurityHeaders
   };
 }
 
-/** Sets the security headers on every response, switching to the HTML CSP for pages. */
-export function securityHeaders(headers: SecurityHeaders): AppMiddleware {
-  return async (ctx, next) => {
-    // Set before the route runs: streamed responses write their head themselves.
-    headers.apply(ctx.res);
-    try {
-      await next();
-    } finally {
-      const html = /text\/html/.test(String(ctx.response.get('content-type')));
-      if (html && !ctx.headerSent && ctx.response.get('content-security-policy') === API_CSP) ctx.set('content-security-policy', HTML_CSP);
-    }
-  };
+/** A page (text/html, its head not sent yet) gets the HTML CSP in place of the API's deny-all one. */
+export function htmlCspForPages(ctx: AppContext): void {
+  if (ctx.headerSent || ctx.response.get('content-security-policy') !== API_CSP) return;
+  if (/text\/html/.test(String(ctx.response.get('content-type')))) ctx.set('content-security-policy', HTML_CSP);
 }

@@ -23,8 +23,13 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 const ASSET = /^\/assets\/[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const ROOT_FILE = /^\/[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.[a-z0-9]{1,8}$/;
-/** The web app's pages (src/web/app.tsx routes them): chat, a conversation, account, verify. */
-const APP_PAGES = /^\/(?:|c\/[A-Za-z0-9_-]{1,128}|account|verify)$/;
+/** The web app's pages (src/web/app.tsx routes them), with the pattern the access log names. */
+const APP_PAGES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^\/$/, '/'],
+  [/^\/c\/[A-Za-z0-9_-]{1,128}$/, '/c/:id'],
+  [/^\/account$/, '/account'],
+  [/^\/verify$/, '/verify'],
+];
 
 /**
  * Where dist/web is: `<checkout>/dist/web` when running the sources (src/http/ → ../../dist/web),
@@ -85,15 +90,18 @@ export function createStaticWeb(options: StaticWebOptions): StaticWeb {
         if (path.startsWith('/assets/')) assets.set(path, bytes);
       }
       ctx.status = 200;
+      ctx.state.route = path.startsWith('/assets/') ? '/assets/:file' : '/:file';
       ctx.type = TYPES[extname(path)] ?? 'application/octet-stream';
       ctx.set('cache-control', path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       ctx.body = bytes;
       return;
     }
 
-    if (!APP_PAGES.test(path)) return;
+    const page = APP_PAGES.find(([pattern]) => pattern.test(path));
+    if (!page) return;
     const html = await readIndex();
     ctx.status = 200;
+    ctx.state.route = page[1];
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('cache-control', 'no-store');
     ctx.body = html ?? placeholder(build !== null);

@@ -17,14 +17,14 @@ import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { Config, TierLimits } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { RequestMeter } from '../http/context.ts';
-import type { Principal } from '../auth/api-keys.ts';
+import type { RequestMeter } from '../shared/metering.ts';
+import type { Principal } from '../shared/principal.ts';
 import { acquireMany, settleMany, renewLeases, sweepLimitState, awaitResponse, chargeResponse, claimResponsesToCheck, type AcquireArgs, type AcquireRow, type SettleArgs } from './queries.ts';
 import { createCoalescer } from '../db/coalescer.ts';
 import type { PrincipalWatch } from './principal-watch.ts';
 import { rateLimitHeaders, retryAfter } from './headers.ts';
-import { LIMIT_FIELDS } from './limit-values.ts';
-import { estimateTokens, usableCounts } from './token-counts.ts';
+import { LIMIT_FIELDS } from '../shared/tier-limits.ts';
+import { estimateTokens, usableCounts } from '../shared/token-counts.ts';
 import { utcDay, utcMonthStart, msUntilNextDay, msUntilNextMonth } from './periods.ts';
 
 /** One inference request, as the limits see it (after authentication and the body). */

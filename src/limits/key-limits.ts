@@ -1,7 +1,7 @@
 // Caps a user puts on one of their API keys (e.g. a key handed to a script): requests and
 // tokens per minute and concurrent requests. The owner's own limits still apply on top.
 import { AppError } from '../errors.ts';
-import { limitValueProblem } from './limit-values.ts';
+import { limitValueProblem } from '../shared/tier-limits.ts';
 
 const KEY_LIMIT_FIELDS = ['rpm', 'tpm', 'concurrency'] as const;
 

@@ -1,14 +1,17 @@
 // Follows one creation exchange (chat completion, response, embedding): records ownership of
-// the id upstream assigns before the client can see it, collects usage, and publishes the
-// completed exchange when the relay finishes.
-import type { Principal } from '../auth/api-keys.ts';
-import { UPSTREAM_ID, type Ownership } from '../conversations/ownership.ts';
+// the id upstream assigns before the client can see it (and of a response's output items:
+// revealed-items.ts), collects usage, and publishes the completed exchange when the relay
+// finishes.
+import type { Principal } from '../shared/principal.ts';
+import type { Ownership } from '../conversations/ownership.ts';
 import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
-import type { Observer, RelayOutcome } from './relay.ts';
+import type { Observer, RelayOutcome } from './relay-types.ts';
 import { sha256 } from './answer.ts';
-import type { RequestMeter } from '../http/context.ts';
+import type { RequestMeter } from '../shared/metering.ts';
+import { FINAL_RESPONSE_EVENTS, ITEM_EVENT_MARK, RevealedItems, revealedObjects, revealsItems } from './revealed-items.ts';
+import { UPSTREAM_ID } from '../conversations/ownership.ts';
 import type { Logger } from '../log.ts';
-import { checkTokenCount, type CountProblem } from '../limits/token-counts.ts';
+import { checkTokenCount, type CountProblem } from '../shared/token-counts.ts';
 
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
@@ -22,12 +25,12 @@ export interface TrackOptions {
   readonly meter?: RequestMeter;
   /** the conversation a response is attached to, already ownership-checked */
   readonly conversationId: string | null;
-  /** false when upstream keeps no object to come back to (chat completions without store) */
+  /** false when upstream keeps no object to come back to (chat completions without store); a response's items are recorded either way */
   readonly recordOwnership: boolean;
-  /** a background response (`background: true`): its usage may come only after this exchange */
-  readonly background: boolean;
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
+  /** a background response (`background: true`): its usage may come only after this exchange */
+  readonly background: boolean;
   /** where a refused usage count is reported (which field and why; never content) */
   readonly logger: Logger;
   readonly requestId: string;
@@ -42,9 +45,6 @@ export interface RefusedCount { readonly field: string; readonly problem: CountP
 export type UsageReading = { readonly usage: Usage } | { readonly refused: RefusedCount } | null;
 
 const USAGE_KEY = '"usage"';
-
-/** Responses stream events whose `response` carries the final usage. */
-export const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /**
  * Whether raw JSON text (or bytes) may hold a `"usage": {…}` member. Chat streams asked for
@@ -104,17 +104,20 @@ class ExchangeTracker implements Observer {
   private usage: Usage | null = null;
   /** the last usage upstream reported was refused (the exchange counts as without usage) */
   private refused: RefusedCount | null = null;
+  /** a response's output items (null for other kinds): passed back later, they must be the user's */
+  private readonly items: RevealedItems | null;
   /** the exchange's subscribers sign it: both bodies are hashed */
   readonly hashResponse: boolean;
   constructor(o: TrackOptions) {
     this.o = o;
     this.hashResponse = o.events.wantsHashes;
+    this.items = o.kind === 'response' ? new RevealedItems(o.ownership, o.principal.userId, o.conversationId) : null;
   }
 
   /**
    * Takes the first id seen; a promise only when something must be recorded before the id
    * reaches the client: its ownership, and for a background response the limits' link from the
-   * response to the reservation its usage will be charged to (so no GET can see it unlinked).
+   * response to the admission its usage will be charged to (so no GET can see it unlinked).
    */
   private learnId(id: unknown): Promise<void> | undefined {
     if (this.objectId !== null || typeof id !== 'string') return undefined;
@@ -122,8 +125,13 @@ class ExchangeTracker implements Observer {
     const { o } = this;
     const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
     const owned = ownedKind !== null && o.recordOwnership ? o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId) : undefined;
-    const linked = o.kind === 'response' && o.background && o.meter?.awaitUsage && UPSTREAM_ID.test(id) ? o.meter.awaitUsage(id) : undefined;
-    return owned && linked ? Promise.all([owned, linked]).then(() => undefined) : owned ?? linked;
+    return both(owned, this.linkBackground(id));
+  }
+
+  /** A background response's id: the limits wait for its usage (routable ids only: a GET could reach no other). */
+  private linkBackground(id: string): Promise<void> | undefined {
+    const { o } = this;
+    return o.kind === 'response' && o.background && o.meter?.awaitUsage && UPSTREAM_ID.test(id) ? o.meter.awaitUsage(id) : undefined;
   }
 
   /** Takes a `usage` object: the latest reading wins, and a refused one leaves the usage unknown. */
@@ -141,30 +149,44 @@ class ExchangeTracker implements Observer {
 
   onJson(body: Record<string, unknown>): Promise<void> | undefined {
     this.read(body.usage);
-    return this.learnId(body.id);
+    if (this.items === null) return this.learnId(body.id);
+    // A Responses object: its id (when stored) and its output items, in one statement.
+    const objects = revealedObjects(body, 'response');
+    let linked: Promise<void> | undefined;
+    if (this.objectId === null && typeof body.id === 'string') {
+      this.objectId = body.id;
+      if (this.o.recordOwnership) objects.unshift({ kind: 'response', id: body.id });
+      linked = this.linkBackground(body.id);
+    }
+    return both(objects.length === 0 ? undefined : this.o.ownership.recordAll(objects, this.o.principal.userId, this.o.conversationId), linked);
   }
 
   onEvent(event: string | undefined, data: Record<string, unknown>): Promise<void> | undefined {
     const type = event ?? (typeof data.type === 'string' ? data.type : undefined);
-    if (this.o.kind === 'response') {
+    if (this.items !== null) {
       const response = data.response as Record<string, unknown> | undefined;
-      if (!response || typeof response !== 'object') return undefined;
-      if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.read(response.usage);
-      return this.learnId(response.id);
+      let learned: Promise<void> | undefined;
+      if (response && typeof response === 'object') {
+        if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.read(response.usage);
+        learned = this.learnId(response.id);
+      }
+      const revealed = this.items.onEvent(type, data);
+      return learned && revealed ? learned.then(() => revealed) : learned ?? revealed;
     }
     this.read(data.usage);
     return this.learnId(data.id);
   }
 
   wantsChunk(chunk: Buffer): boolean {
-    // After the id, only a chunk with usage in it (the last, or a final Responses event).
-    return this.objectId === null || hasUsageObject(chunk);
+    // After the id, only a chunk with usage in it (the last, or a final Responses event), or
+    // one showing a response's output item.
+    return this.objectId === null || hasUsageObject(chunk) || (this.items !== null && chunk.includes(ITEM_EVENT_MARK));
   }
 
   wants(event: string | undefined, data: string): boolean {
-    // Until the id is known every event may carry it; after that only usage matters.
+    // Until the id is known every event may carry it; after that only usage and items matter.
     if (this.objectId === null) return true;
-    if (this.o.kind === 'response' && event !== undefined) return FINAL_RESPONSE_EVENTS.has(event);
+    if (this.items !== null) return revealsItems(event, data) || (event === undefined && hasUsageObject(data));
     return hasUsageObject(data);
   }
 
@@ -173,6 +195,13 @@ class ExchangeTracker implements Observer {
     if (this.refused) {
       this.o.logger.warn({ event: 'usage.refused', request_id: this.o.requestId, kind: this.o.kind, field: this.refused.field, problem: this.refused.problem });
     }
+    // Items revealed by a stream cut before its final event are still being written.
+    const writing = this.items?.settled()?.catch(() => {});
+    if (writing) return writing.then(() => this.settleAndPublish(outcome));
+    return this.settleAndPublish(outcome);
+  }
+
+  private settleAndPublish(outcome: RelayOutcome): Promise<void> | undefined {
     const { meter } = this.o;
     if (!meter) return this.publish(outcome, false);
     const usage = this.usage;
@@ -201,4 +230,9 @@ class ExchangeTracker implements Observer {
       usageRecorded,
     });
   }
+}
+
+/** Both recordings, waited for together; undefined when there is nothing to wait for. */
+function both(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
+  return a && b ? Promise.all([a, b]).then(() => undefined) : a ?? b;
 }

@@ -1,22 +1,24 @@
-// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings. Each is
-// one handler written against RequestIo, mounted twice: as a direct route (the exact path,
-// served without Koa; see src/http/direct-routes.ts) and on a Koa router (every other spelling
-// Koa's router accepts, and its 405s for other methods). Per request: authenticate, require an
-// upstream, read the body, pass the limits, check every referenced id is the caller's, relay.
+// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings, behind the
+// one frame like every route. Per request: authenticate, require an
+// upstream, read the body, walk it for references (a refused one is a 400 before the limits or
+// the database see the request), pass the limits, check every referenced id is the caller's
+// (one query for all of them, none when there are none), relay.
 import type Router from '@koa/router';
 import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal } from '../shared/principal.ts';
 import { authenticate, type Authenticator } from '../http/authenticate.ts';
 import { readJsonBody, type JsonBody } from '../http/body.ts';
-import type { AppState, RequestMeter } from '../http/context.ts';
-import type { DirectRoute } from '../http/direct-routes.ts';
+import type { AppState } from '../http/context.ts';
+import type { RequestMeter } from '../shared/metering.ts';
 import { koaIo, type RequestIo } from '../http/request-io.ts';
 import type { InferenceLimits } from '../limits/inference-guard.ts';
 import type { ProxyDeps } from './routes.ts';
-import { relay, type RelayDeps } from './relay.ts';
+import { relay } from './relay.ts';
+import type { RelayDeps } from './relay-types.ts';
 import { trackExchange } from './exchange-tracker.ts';
-import { assertNoUncheckedReferences } from './body-references.ts';
+import { assertOwnsReferences, bodyReferences, CHAT_COMPLETION_CREATE, EMBEDDING_CREATE, RESPONSE_CREATE } from './body-references.ts';
+import type { Shape } from './reference-walk.ts';
 import type { ModelNames } from './model-names.ts';
 import { reservationFor } from './token-reservation.ts';
 
@@ -64,18 +66,19 @@ function conversationRef(json: Record<string, unknown>): string | null {
   throw new AppError('invalid_request', 'conversation must be a conversation id or an object with an id', { param: 'conversation' });
 }
 
-/** The inference handlers, as direct routes and as a Koa router. */
-export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRoute[]; router: Router<AppState> } {
+/** The inference routes. */
+export function createInferenceRoutes(deps: InferenceDeps): { router: Router<AppState> } {
   const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const bodyOptions = { limitBytes: deps.bodyLimitBytes };
 
   /** The steps every inference request takes before its route, and the lease and reservation given back after. */
-  const inference = (kind: Kind, route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
+  const inference = (kind: Kind, shape: Shape, route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
     const known = authenticate(deps.authenticators, io);
     const principal = known instanceof Promise ? await known : known;
     io.principal = principal;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     const body = (await readJsonBody(io.req, io, bodyOptions))!;
+    const references = bodyReferences(body.json, shape);
     const model = deps.models.usageName(modelOf(body.json));
     const background = kind === 'response' && body.json.background === true;
     const admitted = deps.limits.admit({
@@ -84,6 +87,8 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     });
     const admission = admitted instanceof Promise ? await admitted : admitted;
     try {
+      const owned = assertOwnsReferences(deps.ownership, references, principal.userId);
+      if (owned) await owned;
       await route({ io, principal, body, meter: admission.meter, model, background });
     } finally {
       const released = admission.release({ clientLeft: io.res.destroyed && !io.res.writableFinished });
@@ -111,38 +116,26 @@ export function createInferenceRoutes(deps: InferenceDeps): { direct: DirectRout
     });
   };
 
-  const chatCompletions = inference('chat.completion', (r) => {
-    assertNoUncheckedReferences(r.body.json);
+  const chatCompletions = inference('chat.completion', CHAT_COMPLETION_CREATE, (r) => {
     const stream = wantsStream(r.body.json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/chat/completions', body: r.body.raw }, { stream, observer: track(r, 'chat.completion', null) });
   });
 
-  const responses = inference('response', async (r) => {
+  // The conversation and previous_response_id were checked with the body's other references.
+  const responses = inference('response', RESPONSE_CREATE, (r) => {
     const { json } = r.body;
-    const userId = r.principal.userId;
     const conversation = conversationRef(json);
-    if (conversation !== null) await deps.ownership.assertOwns('conversation', conversation, userId, 'conversation');
-    const previous = json.previous_response_id;
-    if (previous !== undefined && previous !== null) {
-      if (typeof previous !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string', { param: 'previous_response_id' });
-      await deps.ownership.assertOwns('response', previous, userId, 'previous_response_id');
-    }
-    assertNoUncheckedReferences(json);
     const stream = wantsStream(json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/responses', body: r.body.raw }, { stream, observer: track(r, 'response', conversation) });
   });
 
-  const embeddings = inference('embedding', (r) => {
-    assertNoUncheckedReferences(r.body.json);
+  const embeddings = inference('embedding', EMBEDDING_CREATE, (r) => {
     return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
   });
 
-  const routes = [
-    { path: '/v1/chat/completions', handle: chatCompletions },
-    { path: '/v1/responses', handle: responses },
-    { path: '/v1/embeddings', handle: embeddings },
-  ];
   const router = createRouter();
-  for (const { path, handle } of routes) router.post(path, (ctx) => handle(koaIo(ctx)));
-  return { direct: routes, router };
+  router.post('/v1/chat/completions', (ctx) => chatCompletions(koaIo(ctx)));
+  router.post('/v1/responses', (ctx) => responses(koaIo(ctx)));
+  router.post('/v1/embeddings', (ctx) => embeddings(koaIo(ctx)));
+  return { router };
 }

@@ -3,7 +3,7 @@
 // upstream's own content type (not one looked up again, nor a charset upstream did not send). The client leaving aborts the upstream request.
 import type { RequestIo } from '../http/request-io.ts';
 import { gatherAnswer, type UpstreamAnswer, type UpstreamRequest } from '../upstream/client.ts';
-import type { Observer, RelayDeps } from './relay.ts';
+import type { Observer, RelayDeps } from './relay-types.ts';
 import { contentTypeOf, isJsonType, parseObject, passBackHeaders, respondRefusal, sha256 } from './answer.ts';
 
 /** Gathers upstream's whole answer; null when the client left first (upstream is then aborted). */

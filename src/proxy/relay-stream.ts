@@ -9,7 +9,7 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from 'e
 import { AppError, describeCode } from '../errors.ts';
 import type { RequestIo } from '../http/request-io.ts';
 import { MAX_GATHERED_BYTES, type UpstreamCall, type UpstreamHeaders, type UpstreamRequest, type UpstreamSink } from '../upstream/client.ts';
-import type { Observer, RelayDeps, RelayOutcome } from './relay.ts';
+import type { Observer, RelayDeps, RelayOutcome } from './relay-types.ts';
 import { contentTypeOf, parseObject, passBackHeaders, respondRefusal, sha256, upstreamRefusal } from './answer.ts';
 
 const SSE_HEADERS: ReadonlyArray<readonly [string, string]> = [['content-type', 'text/event-stream; charset=utf-8'], ['cache-control', 'no-cache'], ['x-accel-buffering', 'no']];

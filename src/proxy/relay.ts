@@ -3,57 +3,11 @@
 // the bytes is parsed only to learn ids and usage; `observe` may record ownership before the
 // bytes that reveal an id reach the client. The JSON path is relay-json.ts, the SSE path
 // relay-stream.ts, and what both do with an answer is answer.ts.
-import type { Logger } from '../log.ts';
-import type { IdempotencyKeys } from './idempotency-key.ts';
 import type { RequestIo } from '../http/request-io.ts';
-import type { UpstreamClient, UpstreamRequest } from '../upstream/client.ts';
+import type { UpstreamRequest } from '../upstream/client.ts';
+import type { Observer, RelayDeps, RelayRequest } from './relay-types.ts';
 import { relayJson } from './relay-json.ts';
 import { relayStream } from './relay-stream.ts';
-
-/** What the relay learned from the upstream answer. */
-export interface RelayOutcome {
-  readonly status: number;
-  /** sha256 hex of every response byte sent; null when the observer did not ask (hashResponse) */
-  readonly responseSha256: string | null;
-  /** bytes of the response body sent to the client */
-  readonly responseBytes: number;
-  readonly streamed: boolean;
-  /** the client got the whole answer (no abort, no upstream failure) */
-  readonly completed: boolean;
-}
-
-/** Sees parsed copies of what upstream sent, before the bytes carrying them are sent on. */
-export interface Observer {
-  /** the sha256 of the response bytes is wanted (RelayOutcome.responseSha256); otherwise nothing is hashed */
-  readonly hashResponse?: boolean;
-  /** a 2xx JSON body */
-  onJson?(body: Record<string, unknown>): Promise<void> | void;
-  /** one SSE event's parsed `data` (non-JSON data is skipped) */
-  onEvent?(event: string | undefined, data: Record<string, unknown>): Promise<void> | void;
-  /**
-   * Whether onEvent needs this event, from its raw `data` text. Most events of a long stream
-   * are token deltas that carry nothing the observer still wants; they are then not parsed.
-   * Absent: every event is parsed.
-   */
-  wants?(event: string | undefined, data: string): boolean;
-  /**
-   * Whether a chunk of whole SSE events may hold anything onEvent still needs (checked on the
-   * raw bytes). A chunk it declines is relayed without being decoded or parsed at all.
-   */
-  wantsChunk?(chunk: Buffer): boolean;
-  /** last step before the response ends, with the final hash: emit the exchange here (a promise: wait for it) */
-  onFinish?(outcome: RelayOutcome): Promise<void> | void;
-}
-
-export interface RelayDeps {
-  readonly upstream: UpstreamClient;
-  readonly heartbeatMs: number;
-  readonly logger: Logger;
-  readonly idempotencyKeys: IdempotencyKeys;
-}
-
-/** One relay's request, before the relay adds the request id and the client's headers. */
-export type RelayRequest = Omit<UpstreamRequest, 'requestId' | 'clientHeaders' | 'idempotencyKey'>;
 
 /** Sends `req` upstream and relays the answer on `io`. Resolves when the response is finished or aborted. */
 export function relay(io: RequestIo, deps: RelayDeps, req: RelayRequest, options: { stream: boolean; observer?: Observer }): Promise<void> {

@@ -5,8 +5,9 @@
 // it); for a response that owed nothing it is a no-op. Charged before the bytes that show it go
 // on, so a client reading its usage never races the charge.
 import type { Logger } from '../log.ts';
-import type { Observer } from './relay.ts';
-import { FINAL_RESPONSE_EVENTS, readUsage } from './exchange-tracker.ts';
+import type { Observer } from './relay-types.ts';
+import { readUsage } from './exchange-tracker.ts';
+import { FINAL_RESPONSE_EVENTS } from './revealed-items.ts';
 
 /** A finished response's usage (null: it finished without usable usage). */
 export type ChargeResponse = (userId: string, responseId: string, usage: { inputTokens: number; outputTokens: number } | null) => Promise<unknown>;

@@ -1,7 +1,8 @@
 // The upstream allow-list beside the inference POSTs (inference-routes.ts): models, stored chat
-// completions, responses by id. Every id in a path is ownership-checked before anything goes
-// upstream; upstream list endpoints, which would show every user's objects under the shared
-// key, are refused.
+// completions, responses by id. Every id in a path, and every reference in a body, is
+// ownership-checked before anything goes upstream; upstream list endpoints, which would show
+// every user's objects under the shared key, are refused. The items an answer shows the owner
+// are recorded as theirs (revealed-items.ts).
 import type Router from '@koa/router';
 import { createRouter } from '../http/router.ts';
 import { AppError } from '../errors.ts';
@@ -12,10 +13,15 @@ import type { UpstreamClient } from '../upstream/client.ts';
 import type { Ownership } from '../conversations/ownership.ts';
 import type { OwnedKind } from '../conversations/queries.ts';
 import type { ExchangeEvents } from './exchange-events.ts';
-import { relay, type Observer } from './relay.ts';
+import { relay } from './relay.ts';
+import type { Observer } from './relay-types.ts';
 import type { IdempotencyKeys } from './idempotency-key.ts';
 import { koaIo } from '../http/request-io.ts';
+import { assertOwnsReferences, bodyReferences, METADATA_UPDATE, NO_FIELDS } from './body-references.ts';
+import type { Shape } from './reference-walk.ts';
+import { revealedItemsObserver } from './revealed-items.ts';
 import { chargeFinishedResponse, type ChargeResponse } from './response-usage.ts';
+import { bothObservers } from './observers.ts';
 
 export interface ProxyDeps {
   readonly upstream: UpstreamClient;
@@ -50,13 +56,22 @@ export function proxyHelpers(deps: ProxyDeps) {
     await deps.ownership.assertOwns(kind, id, userId(ctx));
     return id;
   };
+  /** Walks the body (ctx.state.json, after `body`) against `shape`; checks its references are the caller's. */
+  const references = (shape: Shape): AppMiddleware => async (ctx, next) => {
+    const owned = assertOwnsReferences(deps.ownership, bodyReferences(ctx.state.json, shape), userId(ctx));
+    if (owned) await owned;
+    await next();
+  };
+  /** Records the items an answer about the caller's own object shows them. */
+  const revealing = (ctx: AppContext, source: 'response' | 'list' | 'item', conversationId: string | null = null) =>
+    revealedItemsObserver(deps.ownership, userId(ctx), source, conversationId);
   const forward = (ctx: AppContext, method: 'GET' | 'POST' | 'DELETE', path: string, options: { stream?: boolean; observer?: Observer; query?: boolean } = {}) =>
     relay(koaIo(ctx), relayDeps, {
       method, path,
       query: options.query === false ? undefined : ctx.querystring || undefined,
       body: method === 'POST' ? ctx.state.rawBody ?? Buffer.from('{}') : undefined,
     }, { stream: options.stream ?? false, observer: options.observer });
-  return { requireUpstream, body, optionalBody, userId, owned, forward };
+  return { requireUpstream, body, optionalBody, references, revealing, userId, owned, forward };
 }
 
 /** Routes for models, stored chat completions and responses by id. */
@@ -83,7 +98,7 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
     const id = await h.owned(ctx, 'id', 'chat_completion');
     return h.forward(ctx, 'GET', `/chat/completions/${id}`);
   });
-  router.post('/chat/completions/:id', deps.auth, h.requireUpstream, h.body, async (ctx) => {
+  router.post('/chat/completions/:id', deps.auth, h.requireUpstream, h.body, h.references(METADATA_UPDATE), async (ctx) => {
     const id = await h.owned(ctx, 'id', 'chat_completion');
     return h.forward(ctx, 'POST', `/chat/completions/${id}`, { query: false });
   });
@@ -97,27 +112,30 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
     return h.forward(ctx, 'GET', `/chat/completions/${id}/messages`);
   });
 
-  /** Reading a response back is where a background response's usage is first seen: charged then, once. */
-  const chargeUsage = (ctx: AppContext, id: string) => chargeFinishedResponse({
+  /**
+   * Reading a response back reveals its items (recorded as the reader's) and is where a
+   * background response's usage is first seen: charged then, once.
+   */
+  const readingBack = (ctx: AppContext, id: string) => bothObservers(h.revealing(ctx, 'response'), chargeFinishedResponse({
     charge: deps.chargeResponse, userId: h.userId(ctx), responseId: id, logger: deps.logger, requestId: ctx.state.requestId,
-  });
+  }));
   router.get('/responses/:id', deps.auth, h.requireUpstream, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
     // `?stream=true&starting_after=N` resumes a background response's event stream.
-    return h.forward(ctx, 'GET', `/responses/${id}`, { stream: ctx.query.stream === 'true', observer: chargeUsage(ctx, id) });
+    return h.forward(ctx, 'GET', `/responses/${id}`, { stream: ctx.query.stream === 'true', observer: readingBack(ctx, id) });
   });
   router.delete('/responses/:id', deps.auth, h.requireUpstream, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
     await h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false });
     if (ctx.status >= 200 && ctx.status < 300) await deps.ownership.markDeleted('response', id, h.userId(ctx));
   });
-  router.post('/responses/:id/cancel', deps.auth, h.requireUpstream, h.optionalBody, async (ctx) => {
+  router.post('/responses/:id/cancel', deps.auth, h.requireUpstream, h.optionalBody, h.references(NO_FIELDS), async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
-    return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, observer: chargeUsage(ctx, id) });
+    return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, observer: readingBack(ctx, id) });
   });
   router.get('/responses/:id/input_items', deps.auth, h.requireUpstream, async (ctx) => {
     const id = await h.owned(ctx, 'id', 'response');
-    return h.forward(ctx, 'GET', `/responses/${id}/input_items`);
+    return h.forward(ctx, 'GET', `/responses/${id}/input_items`, { observer: h.revealing(ctx, 'list') });
   });
 
   return router;

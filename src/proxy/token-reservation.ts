@@ -3,7 +3,7 @@
 // really cost. The input by size (about four bytes per token), the output by the request's cap
 // (`max_output_tokens`, `max_completion_tokens`, `max_tokens`: the largest given, per choice
 // when a chat completion asks for `n`), or the configured default when it states none.
-import { checkTokenCount, estimateTokens } from '../limits/token-counts.ts';
+import { checkTokenCount, estimateTokens } from '../shared/token-counts.ts';
 
 const OUTPUT_CAPS = ['max_output_tokens', 'max_completion_tokens', 'max_tokens'] as const;
 /** The most choices (`n`) one chat completion is reserved for; upstream refuses more anyway. */

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { addUsage } from '../conversations/queries.ts';
 import type { ExchangeSubscriber } from './exchange-events.ts';
-import { estimateTokens, usableCounts } from '../limits/token-counts.ts';
+import { estimateTokens, usableCounts } from '../shared/token-counts.ts';
 import { utcDay } from '../limits/periods.ts';
 
 export interface UsageRecorder {

@@ -5,3 +5,4 @@ export * from './quote-parse.ts';
 export * from './quote-build.ts';
 export * from './event-log.ts';
 export * from './report-data.ts';
+export * from './mr-config.ts';

@@ -44,7 +44,7 @@ export function checkNonce(q: TdxQuote, g: GatewayAttestation, nonce: string | u
   const echoed = typeof g.request_nonce === 'string' ? g.request_nonce.replace(/^0x/, '').toLowerCase() : undefined;
   if (echoed !== undefined && echoed !== inQuote) return fail('report_data.nonce', `request_nonce ${echoed} is not the nonce in the quote (${inQuote})`);
   if (nonce === undefined) {
-    return skip('report_data.nonce', `no nonce given: the quote's nonce is ${inQuote}, so freshness is not proven`);
+    return skip('report_data.nonce', `no nonce given: the quote's nonce is ${inQuote}, so freshness is not proven`, 'no nonce: freshness not proven');
   }
   const want = nonce.replace(/^0x/, '').toLowerCase();
   return want === inQuote

@@ -6,28 +6,22 @@ import { bytesToHex, hexToBytes } from '../tdx/bytes.ts';
 import type { TdxQuote } from '../tdx/quote-parse.ts';
 import { parsePemChain } from './pck-chain.ts';
 import { readPckExtensions } from './pck-extensions.ts';
+import { objectMembers } from './raw-json.ts';
 import type { Collateral } from './types.ts';
 
 type FetchFn = (url: string) => Promise<Response>;
 
-/** The raw JSON text of `key`'s object value inside `body` (string-aware brace matching). */
+/** The exact text of the top-level member `key` of the JSON object `body`, which must be an object. */
 export function rawJsonMember(body: string, key: string): string {
-  const at = body.indexOf(`"${key}"`);
-  if (at < 0) throw new Error(`response has no "${key}"`);
-  const start = body.indexOf('{', at);
-  if (start < 0) throw new Error(`"${key}" is not an object`);
-  let depth = 0;
-  let inStr = false;
-  for (let i = start; i < body.length; i++) {
-    const ch = body[i];
-    if (inStr) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inStr = false;
-    } else if (ch === '"') inStr = true;
-    else if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return body.slice(start, i + 1);
+  try {
+    JSON.parse(body);
+  } catch {
+    throw new Error('response is not JSON');
   }
-  throw new Error(`"${key}" is not terminated`);
+  const span = objectMembers(body).get(key);
+  if (!span) throw new Error(`response has no "${key}"`);
+  if (body[span.start] !== '{') throw new Error(`"${key}" is not an object`);
+  return body.slice(span.start, span.end);
 }
 
 async function get(fetchFn: FetchFn, url: string): Promise<Response> {

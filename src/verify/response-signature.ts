@@ -42,7 +42,7 @@ export function verifyTextSignature(text: string, signatureHex: string, address:
 /** signature.response: text = hashes of the kept bytes, signer = the attested address, signature valid. */
 export function checkResponseSignature(g: GatewayAttestation, opts: VerifyOptions): Check {
   const s: ResponseSignature | undefined = opts.responseSignature;
-  if (!s) return skip('signature.response', 'no response signature given');
+  if (!s) return skip('signature.response', 'no response signature given', 'no response signature given');
   if (!opts.requestBytes || !opts.responseBytes) return fail('signature.response', 'the request and response bytes are needed to check a response signature');
   const text = signedText(opts.requestBytes, opts.responseBytes);
   if (s.text !== text) return fail('signature.response', `signed text ${s.text} does not match the bytes you kept (${text})`);

@@ -15,12 +15,11 @@ import { readPckExtensions } from './pck-extensions.ts';
 import { verifyP256 } from './p256.ts';
 import { matchTcb, type QeIdentity, type TdxTcbInfo } from './tcb-levels.ts';
 import { x509 } from './x509.ts';
+import type { VerifyPolicy } from './policy.ts';
 import type { Check, Collateral } from './types.ts';
 
 type Cert = InstanceType<typeof x509.X509Certificate>;
 
-/** TCB statuses accepted as a pass (anything else fails, with its advisories listed). */
-export const ACCEPTED_TCB_STATUSES = ['UpToDate', 'SWHardeningNeeded'];
 
 function rawP256Key(c: Cert): Uint8Array {
   const spki = new Uint8Array(c.publicKey.rawData);
@@ -68,9 +67,24 @@ async function checkCrl(name: string, hex: string, issuer: Cert, revocable: Cert
   }
 }
 
-/** quote.tcb; `pckChain` is the quote's chain (leaf, platform/processor CA, root). */
-export async function checkTcb(q: TdxQuote, pckChain: Cert[] | undefined, collateral: Collateral | undefined, roots: Cert[], at: Date): Promise<{ check: Check; status?: string }> {
-  if (!collateral) return { check: skip('quote.tcb', 'no collateral given (--collateral FILE or --pccs-url URL)') };
+/** The outcome of quote.tcb, with the status and advisories when the TCB level was matched. */
+export interface TcbOutcome {
+  check: Check;
+  status?: string;
+  advisoryIds?: string[];
+}
+
+/** Accepted when the policy allows the status and every advisory; the reason when not. */
+function judge(status: string, advisories: string[], policy: VerifyPolicy['tcb']): string | null {
+  if (!policy.allowed_statuses.includes(status)) return `TCB status ${status} is not allowed by the policy (allowed: ${policy.allowed_statuses.join(', ') || 'none'})`;
+  const unlisted = advisories.filter((a) => !policy.allowed_advisory_ids.includes(a));
+  if (unlisted.length) return `advisories ${unlisted.join(', ')} are not allowed by the policy`;
+  return null;
+}
+
+/** quote.tcb; `pckChain` is the quote's chain (leaf, platform/processor CA, root); `policy` says which statuses and advisories pass. */
+export async function checkTcb(q: TdxQuote, pckChain: Cert[] | undefined, collateral: Collateral | undefined, roots: Cert[], at: Date, policy: VerifyPolicy['tcb']): Promise<TcbOutcome> {
+  if (!collateral) return { check: skip('quote.tcb', 'no collateral given (--collateral FILE or --pccs-url URL)', 'no collateral') };
   if (!pckChain || pckChain.length < 2) return { check: fail('quote.tcb', 'no usable PCK chain in the quote') };
   const notes: string[] = [];
   try {
@@ -97,12 +111,14 @@ export async function checkTcb(q: TdxQuote, pckChain: Cert[] | undefined, collat
 
     const m = matchTcb(tcbInfoBody, qeIdentity, readPckExtensions(leaf), q.body, q.qeReportParsed);
     if (!m.ok) return { check: fail('quote.tcb', m.detail) };
-    const adv = m.advisoryIds.length ? `; advisories ${m.advisoryIds.join(', ')}` : '';
+    const advisoryIds = [...new Set(m.advisoryIds)];
+    const adv = `; advisories: ${advisoryIds.length ? advisoryIds.join(', ') : 'none'}`;
     const note = notes.length ? `; note: ${notes.join('; ')}` : '';
     const detail = `TCB status ${m.status} at ${at.toISOString()} (${m.parts}; FMSPC ${tcbInfoBody.fmspc}, collateral valid ${tcbInfoBody.issueDate}..${tcbInfoBody.nextUpdate})${adv}${note}`;
-    return ACCEPTED_TCB_STATUSES.includes(m.status)
-      ? { check: pass('quote.tcb', detail), status: m.status }
-      : { check: fail('quote.tcb', detail), status: m.status };
+    const refused = judge(m.status, advisoryIds, policy);
+    return refused === null
+      ? { check: pass('quote.tcb', detail), status: m.status, advisoryIds }
+      : { check: fail('quote.tcb', `${refused}: ${detail}`), status: m.status, advisoryIds };
   } catch (e) {
     return { check: fail('quote.tcb', errorText(e)) };
   }

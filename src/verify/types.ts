@@ -7,9 +7,11 @@ export const CHECK_IDS = [
   'quote.signature',
   'quote.qe_report',
   'quote.pck_chain',
+  'quote.td_attributes',
   'quote.tcb',
   'report_data.binding',
   'report_data.nonce',
+  'os.measurements',
   'event_log.replay',
   'app_compose.hash',
   'app_compose.mrconfigid',
@@ -21,20 +23,27 @@ export const CHECK_IDS = [
 export type CheckId = (typeof CHECK_IDS)[number];
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
-/** One check's outcome; a failed `required` check makes the verdict fail. */
+/** One check's outcome. Any failed check fails the verdict; a skipped one does when it is `required`. */
 export interface Check {
   id: CheckId;
   status: CheckStatus;
   detail: string;
+  /** Named by --require or the policy's "require": it must run, a skip fails the verdict. */
   required: boolean;
+  /** For a skip: the short reason the verdict line gives. */
+  brief?: string;
 }
 
-/** The verdict: ok when no required check failed. */
+/** The verdict: ok when no check failed and every required check ran. */
 export interface VerifyResult {
   ok: boolean;
+  /** One line: "PASS …", naming every skipped check, or "FAIL — …". */
+  verdict: string;
   checks: Check[];
-  /** TCB status from collateral (e.g. "UpToDate"), when evaluated. */
+  /** TCB status from collateral (e.g. "UpToDate"), when the TCB level was matched. */
   tcbStatus?: string;
+  /** Intel advisories of that TCB level (printed whatever the status). */
+  advisoryIds?: string[];
 }
 
 /** dstack Info as carried in the report (only the fields the verifier reads are typed). */
@@ -66,6 +75,8 @@ export interface GatewayAttestation {
   intel_quote: string;
   event_log?: unknown;
   vm_config?: unknown;
+  /** MRCONFIGID v3's document, when the host does not carry it in vm_config.mr_config. */
+  mr_config?: string;
   info?: DstackInfo;
   build?: unknown;
   simulated?: boolean;
@@ -101,6 +112,10 @@ export interface ResponseSignature {
 
 /** Options of verifyReport. */
 export interface VerifyOptions {
+  /** What is acceptable (TCB statuses, OS measurements, app pins, required checks); default: DEFAULT_POLICY. */
+  policy?: VerifyPolicy;
+  /** Checks that must not be skipped, besides the policy's. */
+  require?: readonly CheckId[];
   /** The nonce the auditor sent (64 hex); without it freshness is not checked. */
   nonce?: string;
   /** Trusted root certificates (DER); default: the pinned Intel SGX Root CA. */
@@ -121,4 +136,27 @@ export interface VerifyOptions {
   responseSignature?: ResponseSignature;
   requestBytes?: Uint8Array;
   responseBytes?: Uint8Array;
+}
+
+/** One trusted dstack OS: its measurements for one VM shape. */
+export interface OsMeasurement {
+  name: string;
+  /** 48-byte hex registers. */
+  mrtd: string;
+  rtmr0: string;
+  rtmr1: string;
+  rtmr2: string;
+  /** Every os_image_hash a report of this OS may claim (measured os-image-hash event, vm_config, Info); empty: not checked. */
+  os_image_hashes: string[];
+  /** Where the values come from and how to re-derive them. */
+  source?: string;
+}
+
+/** A parsed policy; hex is lower case without 0x. */
+export interface VerifyPolicy {
+  description?: string;
+  tcb: { allowed_statuses: string[]; allowed_advisory_ids: string[] };
+  os: { measurements: OsMeasurement[] };
+  app: { compose_hashes: string[]; image_digests: string[] };
+  require: CheckId[];
 }

@@ -16,15 +16,14 @@ import { checkPckChain, checkQeReport, checkQuoteParse, checkQuoteSignature } fr
 import { checkBinding, checkNonce } from './binding.ts';
 import { checkResponseSignature } from './response-signature.ts';
 import { checkTcb } from './tcb.ts';
+import { checkTdAttributes } from './td-attributes.ts';
+import { defaultPolicy } from './default-policy.ts';
+import { VerifyInputError } from './input-error.ts';
+import { checkOsMeasurements } from './os-checks.ts';
+import { verdictOf } from './verdict.ts';
 import { CHECK_IDS, type AttestationReport, type Check, type CheckId, type GatewayAttestation, type VerifyOptions, type VerifyResult } from './types.ts';
 
-/** Thrown for unusable options (bad nonce or hash hex) and for input that is not a report at all. */
-export class VerifyInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VerifyInputError';
-  }
-}
+export { VerifyInputError };
 
 function hex32(value: string | undefined, name: string): void {
   if (value === undefined) return;
@@ -46,37 +45,43 @@ export function gatewayOf(report: unknown): GatewayAttestation {
   return g;
 }
 
-/** Verify a Cloister attestation report; ok when every required check passes (skips do not fail). */
+/** Verify a Cloister attestation report; ok when no check failed and every required check ran. */
 export async function verifyReport(report: unknown, options: VerifyOptions = {}): Promise<VerifyResult> {
   hex32(options.nonce, 'nonce');
   hex32(options.composeHash, 'compose hash');
+  const policy = options.policy ?? defaultPolicy();
+  const require = new Set<CheckId>([...policy.require, ...(options.require ?? [])]);
+  for (const id of require) if (!(CHECK_IDS as readonly string[]).includes(id)) throw new VerifyInputError(`"${id}" is not a check id (${CHECK_IDS.join(', ')})`);
   const g = gatewayOf(report);
+  const simulatedAccepted = options.allowSimulated === true && g.simulated === true;
   const at = options.at ?? new Date();
   const roots = parseRoots(options.trustedRoots ?? [intelSgxRootCa()]);
   const results = new Map<CheckId, Check>();
   const put = (c: Check): void => void results.set(c.id, c);
-  let tcbStatus: string | undefined;
+  let tcb: { status?: string; advisoryIds?: string[] } = {};
 
   const parsed = checkQuoteParse(g.intel_quote);
   put(parsed.check);
   const q: TdxQuote | undefined = parsed.quote;
   if (q) {
     put(await checkQuoteSignature(q));
-    const chain = await checkPckChain(q, { roots, acceptOwnRoot: options.allowSimulated === true && g.simulated === true, at });
+    const chain = await checkPckChain(q, { roots, acceptOwnRoot: simulatedAccepted, at });
     put(chain.check);
     put(await checkQeReport(q, chain.chain?.[0]));
-    const tcb = await checkTcb(q, chain.chain, options.collateral, roots, at);
-    put(tcb.check);
-    tcbStatus = tcb.status;
+    put(checkTdAttributes(q));
+    const tcbOutcome = await checkTcb(q, chain.chain, options.collateral, roots, at, policy.tcb);
+    put(tcbOutcome.check);
+    tcb = tcbOutcome;
     put(checkBinding(q, g));
     put(checkNonce(q, g, options.nonce));
     const log = checkEventLog(q, g);
     put(log.check);
-    const compose = checkComposeHash(log.replay, g, options);
+    put(checkOsMeasurements(q, g, log.replay, policy, simulatedAccepted));
+    const compose = checkComposeHash(log.replay, g, options, policy.app.compose_hashes);
     put(compose.check);
-    put(checkMrConfigId(q, compose.composeHash));
+    put(checkMrConfigId(q, compose.composeHash, log.replay, g));
   }
-  put(checkImagesPinned(g, options.imageDigest));
+  put(checkImagesPinned(g, options.imageDigest, policy.app.image_digests));
   put(checkResponseSignature(g, options));
   if (g.simulated === true) {
     put(options.allowSimulated
@@ -86,7 +91,9 @@ export async function verifyReport(report: unknown, options: VerifyOptions = {})
     put(pass('simulated', 'report is not simulated'));
   }
 
-  const checks = CHECK_IDS.map((id) => results.get(id) ?? skip(id, 'not run: the quote did not parse'));
-  const ok = checks.every((c) => c.status !== 'fail' || !c.required);
-  return tcbStatus === undefined ? { ok, checks } : { ok, checks, tcbStatus };
+  const checks = CHECK_IDS.map((id) => ({ ...(results.get(id) ?? skip(id, 'not run: the quote did not parse', 'quote did not parse')), required: require.has(id) }));
+  const result: VerifyResult = { ...verdictOf(checks), checks };
+  if (tcb.status !== undefined) result.tcbStatus = tcb.status;
+  if (tcb.advisoryIds !== undefined) result.advisoryIds = tcb.advisoryIds;
+  return result;
 }

@@ -70,7 +70,7 @@ export async function startMockApi(webRoot: string): Promise<MockApi> {
       res.setHeader('set-cookie', 'mock_session=; Path=/; Max-Age=0');
       return json(res, 200, { ok: true });
     }
-    if (p === '/v1/attestation/report') return json(res, 200, { gateway_attestation: { signing_address: '0x' + 'ab'.repeat(20), signing_algo: 'ecdsa', request_nonce: url.searchParams.get('nonce'), report_data: '00', simulated: true, build: { version: '0.1.0', git_commit: 'unknown' }, info: { compose_hash: 'cd'.repeat(32) } }, model_attestations: null });
+    if (p === '/v1/attestation/report') return json(res, 200, { gateway_attestation: { signing_address: '0x' + 'ab'.repeat(20), signing_algo: 'ecdsa', request_nonce: url.searchParams.get('nonce'), report_data: '00', simulated: true, build: { version: '0.1.0', git_commit: 'unknown' }, info: { compose_hash: 'cd'.repeat(32) } }, model_attestations: [] });
     if (!signedIn(req)) return json(res, 401, { error: { message: 'Sign in.', type: 'invalid_request_error', param: null, code: 'unauthenticated' } });
     if (p === '/v1/users/me' && req.method === 'GET') return json(res, 200, { object: 'user', id: 'user_1', email: 'mock@example.com', email_verified: true, display_name: 'Mock User', created_at: 1_760_000_000 });
     if (p === '/v1/users/me/api-keys' && req.method === 'POST') return json(res, 200, { id: 'key_2', name: 'new', prefix: 'ck_new000', key: 'ck_new000_this-is-shown-once' });

@@ -8,7 +8,10 @@ import Koa from 'koa';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { resetDatabase } from '../support/test-database.ts';
 import { createStaticWeb } from '../../src/http/static-web.ts';
-import { apiSecurityHeaders, securityHeaders } from '../../src/http/security-headers.ts';
+import { apiSecurityHeaders } from '../../src/http/security-headers.ts';
+import { createFrame } from '../../src/http/frame.ts';
+import { requestIds } from '../../src/http/request-id.ts';
+import { corsHeaders } from '../../src/http/cors.ts';
 import { createLogger } from '../../src/log.ts';
 import { listen } from '../../src/http/server.ts';
 import { buildWeb } from './web-browser.ts';
@@ -70,7 +73,10 @@ describe('web app static serving', function () {
     const root = mkdtempSync(join(tmpdir(), 'cloister-web-'));
     const web = createStaticWeb({ root, logger: createLogger('silent'), buildIfMissing: false });
     const koa = new Koa();
-    koa.use(securityHeaders(apiSecurityHeaders({ https: false })) as Koa.Middleware);
+    koa.use(createFrame({
+      requestIdFor: requestIds(), securityHeaders: apiSecurityHeaders({ https: false }), corsHeaders: corsHeaders(new Set()),
+      trustedProxies: [], loopbackRedirectTo: null, csrf: () => {}, log: () => {}, logger: createLogger('silent'),
+    }) as Koa.Middleware);
     koa.use(web.middleware as Koa.Middleware);
     const server = await listen(koa.callback(), { host: '127.0.0.1', port: 0 });
     try {

@@ -8,6 +8,7 @@
 //                  reporting its progress (`firehose`): whether a slow reader holds it back
 //   "silent-first" wait `silentMs` before the first byte of the body
 //   "reset"        send two chunks, then destroy the socket
+//   "linger"       stream every event, then keep the response open until the client leaves
 //   "error-429"    429 with retry-after and an OpenAI error body
 //   "error-500"    500 with a non-OpenAI body
 //   "error-500-json" 500 with an OpenAI-shaped body (a 5xx is never passed on, shaped or not)
@@ -72,7 +73,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const conversations = new Map<string, { id: string; items: Array<Record<string, unknown>>; metadata: unknown }>();
-  const responses = new Map<string, { object: Record<string, unknown>; events: string[]; finished: boolean }>();
+  const responses = new Map<string, { object: Record<string, unknown>; events: string[]; input: Array<Record<string, unknown>>; finished: boolean }>();
   const completions = new Map<string, Record<string, unknown>>();
   const state = {
     silentMs: 0, replyText: 'Hello from the fake upstream.', firehose: { sent: 0, waiting: false, done: false },
@@ -146,13 +147,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const m = models.find((x) => x.id === wanted);
       return m ? json(res, 200, m) : notFound(res);
     }
-    if (head === 'attestation' && id === 'report') {
-      // Deliberately odd formatting: Cloister must pass it through byte for byte.
-      if (u.searchParams.get('model') === 'broken') { res.writeHead(500).end('down'); return; }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{ "model_attestations" : [ {"model":${JSON.stringify(u.searchParams.get('model'))}, "nonce":"${u.searchParams.get('nonce')}", "quote":"00ff" } ],  "x":1.50 }`);
-      return;
-    }
+    if (head === 'attestation' && id === 'report') return attestationReport(u, res);
     if (head === 'embeddings' && rec.method === 'POST') {
       return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
     }
@@ -209,6 +204,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       if (behaviour === 'reset' && i === 1) { res.socket?.destroy(); return; }
       await wait(2);
     }
+    if (behaviour === 'linger') return; // everything sent, never ended: the test waits for the client to leave
     res.end();
   }
 
@@ -238,14 +234,57 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     return sse(res, frames, behaviour);
   }
 
-  function responseEvents(object: Record<string, unknown>, text: string): string[] {
-    const ev = (type: string, data: Record<string, unknown>, n: number) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+  /**
+   * A Responses stream as the real API sends it: created, in_progress, then per output item
+   * output_item.added, (text deltas for a message), output_item.done, and completed.
+   */
+  function responseEvents(object: { output: Array<Record<string, unknown>> } & Record<string, unknown>, text: string): string[] {
+    let n = 0;
+    const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n++, ...data })}\n\n`;
     const inProgress = { ...object, status: 'in_progress', output: [], usage: null };
-    const words = text.split(' ');
-    const events = [ev('response.created', { response: inProgress }, 0), ev('response.in_progress', { response: inProgress }, 1)];
-    words.forEach((w, i) => events.push(ev('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: (i ? ' ' : '') + w }, i + 2)));
-    events.push(ev('response.completed', { response: object }, words.length + 2));
+    const events = [ev('response.created', { response: inProgress }), ev('response.in_progress', { response: inProgress })];
+    object.output.forEach((item, index) => {
+      const started = item.type === 'message' ? { ...item, status: 'in_progress', content: [] } : item;
+      events.push(ev('response.output_item.added', { output_index: index, item: started }));
+      if (item.type === 'message') {
+        text.split(' ').forEach((w, i) => events.push(ev('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: (i ? ' ' : '') + w })));
+      }
+      events.push(ev('response.output_item.done', { output_index: index, item }));
+    });
+    events.push(ev('response.completed', { response: object }));
     return events;
+  }
+
+  /**
+   * The output items of a response, each with an id of its own as upstream gives them: a
+   * reasoning item when asked for reasoning, a code-interpreter call (in the container named,
+   * or a new one) when the tool is offered, an MCP approval request when an MCP tool requires
+   * approval, and the message (citing a container file when code ran).
+   */
+  function outputItems(body: Record<string, unknown>, text: string): Array<Record<string, unknown>> {
+    const tools = Array.isArray(body.tools) ? body.tools as Array<Record<string, unknown>> : [];
+    const items: Array<Record<string, unknown>> = [];
+    if (body.reasoning) {
+      const include = Array.isArray(body.include) ? body.include : [];
+      items.push({ id: nextId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: 'Thought about it.' }], ...(include.includes('reasoning.encrypted_content') ? { encrypted_content: 'gAAAAopaque' } : {}) });
+    }
+    const annotations: unknown[] = [];
+    const interpreter = tools.find((t) => t.type === 'code_interpreter');
+    if (interpreter) {
+      const container = typeof interpreter.container === 'string' ? interpreter.container : nextId('cntr');
+      items.push({ id: nextId('ci'), type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: container, outputs: [{ type: 'logs', logs: '1' }] });
+      annotations.push({ type: 'container_file_citation', container_id: container, file_id: nextId('cfile'), filename: 'out.txt', start_index: 0, end_index: 1 });
+    }
+    const mcp = tools.find((t) => t.type === 'mcp' && t.require_approval === 'always');
+    if (mcp) items.push({ id: nextId('mcpr'), type: 'mcp_approval_request', server_label: mcp.server_label, name: 'lookup', arguments: '{}' });
+    items.push({ id: nextId('msg'), type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations }] });
+    return items;
+  }
+
+  /** What a stored response was given as input, as input_items lists it (every item with an id). */
+  function inputItems(body: Record<string, unknown>): Array<Record<string, unknown>> {
+    const input = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : (body.input as Array<Record<string, unknown>> | undefined) ?? [];
+    return input.map((i) => ({ type: 'message', ...i, id: typeof i.id === 'string' ? i.id : nextId('msg') }));
   }
 
   async function responsesRoute(rec: RecordedRequest, res: http.ServerResponse, body: Record<string, unknown>, behaviour: string, id?: string, sub?: string) {
@@ -254,14 +293,14 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       if (!r) return notFound(res);
       if (rec.method === 'DELETE') { responses.delete(id); return json(res, 200, { id, object: 'response', deleted: true }); }
       if (sub === 'cancel') return json(res, 200, { ...r.object, status: 'cancelled' });
-      if (sub === 'input_items') return json(res, 200, { object: 'list', data: [{ id: 'msg_in', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'stored input' }] }], has_more: false });
+      if (sub === 'input_items') return json(res, 200, { object: 'list', data: r.input, first_id: r.input[0]?.id ?? null, last_id: r.input.at(-1)?.id ?? null, has_more: false });
       const u = new URL(rec.path, url);
       if (u.searchParams.get('stream') === 'true') {
         const after = Number(u.searchParams.get('starting_after') ?? '-1');
         const sofar = r.finished ? r.events : r.events.slice(0, 2);
         return sse(res, sofar.filter((_, i) => i > after), '');
       }
-      return json(res, 200, r.finished ? r.object : { ...r.object, status: 'in_progress', usage: null });
+      return json(res, 200, r.finished ? r.object : { ...r.object, status: 'in_progress', output: [], usage: null });
     }
     const rid = nextId('resp');
     const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input ?? '');
@@ -270,13 +309,14 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const object = {
       id: rid, object: 'response', created_at: 1700000000, status: 'completed', model: body.model,
       conversation: conversation ? { id: conversation } : null, previous_response_id: body.previous_response_id ?? null,
-      output: [{ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }],
+      output: outputItems(body, text),
       usage: state.usage === undefined ? { input_tokens: 5, output_tokens: 9, total_tokens: 14 } : state.usage,
     };
     const events = responseEvents(object, text);
-    responses.set(rid, { object, events, finished: body.background !== true });
+    responses.set(rid, { object, events, input: inputItems(body), finished: body.background !== true });
     if (conversation) conversations.get(conversation)?.items.push({ id: nextId('msg'), type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
-    if (body.background === true && body.stream !== true) return json(res, 200, { ...object, status: 'queued', usage: null });
+    // A queued background response shows no output yet: that comes with GET /responses/{id}.
+    if (body.background === true && body.stream !== true) return json(res, 200, { ...object, status: 'queued', output: [], usage: null });
     if (body.stream !== true) return json(res, 200, object);
     return sse(res, events, behaviour);
   }
@@ -341,4 +381,27 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Model attestation objects in NEAR AI Cloud's shape, one per signer (addresses 0x11…11 and 0x22…22). */
+export const FAKE_MODEL_SIGNERS = ['0x' + '11'.repeat(20), '0x' + '22'.repeat(20)];
+
+function fakeModelAttestation(signer: string, model: string, nonce: string, algo: string): string {
+  // Deliberately odd formatting: Cloister must pass each object on byte for byte.
+  return `{ "signing_address" : "${signer}", "signing_algo":"${algo}", "request_nonce":"${nonce}",  "model_name":${JSON.stringify(model)},
+    "intel_quote":"00ff", "nvidia_payload":"{\\"nonce\\":\\"${nonce}\\"}", "event_log":[], "info":{"tcb_info":"{\\"app_compose\\":\\"{}\\"}"}, "x":1.50 }`;
+}
+
+/** GET /attestation/report: NEAR's shape by default; 'single' answers one attestation object, 'odd' a malformed one, 'broken' a 500. */
+function attestationReport(u: URL, res: http.ServerResponse): void {
+  const model = u.searchParams.get('model') ?? '';
+  const nonce = u.searchParams.get('nonce') ?? '';
+  const algo = u.searchParams.get('signing_algo') ?? 'ecdsa';
+  if (model === 'broken') { res.writeHead(500).end('down'); return; }
+  const wanted = u.searchParams.get('signing_address');
+  const signers = FAKE_MODEL_SIGNERS.filter((a) => wanted === null || a === wanted.toLowerCase() || a.slice(2) === wanted.toLowerCase());
+  res.writeHead(200, { 'content-type': 'application/json' });
+  if (model === 'single') { res.end(fakeModelAttestation(FAKE_MODEL_SIGNERS[0]!, model, nonce, algo)); return; }
+  if (model === 'odd') { res.end(`{"model_attestations":[${fakeModelAttestation(FAKE_MODEL_SIGNERS[0]!, model, nonce, algo)}, {"model":"x","quote":"00ff"}]}`); return; }
+  res.end(`{ "gateway_attestation": {"signing_address":"0x${'33'.repeat(20)}"} , "model_attestations" : [ ${signers.map((a) => fakeModelAttestation(a, model, nonce, algo)).join(' ,\n ')} ] }`);
 }

@@ -1,6 +1,6 @@
 // Helpers for tests that need a signed-in browser: a session opened straight in the shared
 // test database (the same service the app uses), and cookie-carrying requests.
-import { createSessionService } from '../../src/auth/sessions.ts';
+import { createSessionService } from '../../src/identity/sessions.ts';
 import type { TestApp } from './test-app.ts';
 
 /** Opens a session for `userId` and returns the Cookie header value. */

@@ -24,6 +24,16 @@ export interface TestApp {
 
 let counter = 0;
 
+/** Apps started and not closed yet, with where they were started (the teardown names leaks). */
+const open = new Map<TestApp, string>();
+
+/** Closes the apps a test forgot, and says where they were started. */
+export async function closeLeakedApps(): Promise<string[]> {
+  const leaked = [...open.values()];
+  for (const app of [...open.keys()]) await app.close().catch(() => {});
+  return leaked;
+}
+
 /** Starts an app on the shared test database. `env` adds/overrides variables. */
 export async function startTestApp(env: Env = {}, overrides: AppOverrides & { clock?: ManualClock } = {}): Promise<TestApp> {
   const db = testDatabase();
@@ -39,6 +49,8 @@ export async function startTestApp(env: Env = {}, overrides: AppOverrides & { cl
     ...env,
   });
   const pool = new pg.Pool({ connectionString: db.url, max: db.kind === 'embedded' ? EMBEDDED_POOL_MAX : 10 });
+  // An idle connection the server ends (a restart, the run's final drop) is not a test failure.
+  pool.on('error', () => {});
   const app = await createApp(config, {
     clock,
     logDestination: logs.stream,
@@ -51,7 +63,9 @@ export async function startTestApp(env: Env = {}, overrides: AppOverrides & { cl
   await app.models.firstLoad;
   const server = await listen(app.callback(), { host: '127.0.0.1', port: 0, limits: config.server.connections });
   const url = `http://127.0.0.1:${server.port}`;
-  return {
+  const startedAt = (new Error().stack ?? '').split('\n').slice(2).find((l) => l.includes('.test.ts'))?.trim() ?? 'unknown';
+  let closed = false;
+  const t: TestApp = {
     app, url, clock, logs, server,
     async userWithKey(email) {
       const e = email ?? `user${++counter}-${Date.now()}@example.com`;
@@ -66,8 +80,13 @@ export async function startTestApp(env: Env = {}, overrides: AppOverrides & { cl
       return fetch(url + path, { ...rest, headers });
     },
     async close() {
+      if (closed) return;
+      closed = true;
+      open.delete(t);
       await server.shutdown(1000);
       await app.close();
     },
   };
+  open.set(t, startedAt);
+  return t;
 }

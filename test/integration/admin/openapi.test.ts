@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase } from '../../support/test-database.ts';
-import { LIMIT_FIELDS } from '../../../src/limits/limit-values.ts';
+import { LIMIT_FIELDS } from '../../../src/shared/tier-limits.ts';
 import { AUDIT_ACTIONS } from '../../../src/audit/audit-log.ts';
 
 describe('admin routes in the OpenAPI document', () => {

@@ -1,12 +1,14 @@
-// The JSON body middleware and the error renderer together, on a minimal Koa app built from
-// the same pieces createApp uses.
+// The JSON body middleware and the frame's error renderer together, on a minimal Koa app built
+// from the same pieces createApp uses.
 import { expect } from 'chai';
 import net from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { jsonBody } from '../../../src/http/body.ts';
-import { errorRenderer } from '../../../src/http/error-renderer.ts';
-import { requestId, requestIds } from '../../../src/http/request-id.ts';
+import { createFrame } from '../../../src/http/frame.ts';
+import { requestIds } from '../../../src/http/request-id.ts';
+import { apiSecurityHeaders } from '../../../src/http/security-headers.ts';
+import { corsHeaders } from '../../../src/http/cors.ts';
 import { createLogger } from '../../../src/log.ts';
 import { listen, type RunningServer } from '../../../src/http/server.ts';
 import type { AppState } from '../../../src/http/context.ts';
@@ -27,8 +29,10 @@ describe('JSON bodies', () => {
       ctx.body = { keys: Object.keys(ctx.state.json as object) };
     });
     router.post('/boom', () => { throw new Error('secret internal detail'); });
-    koa.use(requestId(requestIds()));
-    koa.use(errorRenderer(createLogger('info', logs.stream)));
+    koa.use(createFrame({
+      requestIdFor: requestIds(), securityHeaders: apiSecurityHeaders({ https: false }), corsHeaders: corsHeaders(new Set()),
+      trustedProxies: [], loopbackRedirectTo: null, csrf: () => {}, log: () => {}, logger: createLogger('info', logs.stream),
+    }));
     koa.use(router.routes());
     server = await listen(koa.callback(), { host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${server.port}`;

@@ -48,7 +48,7 @@ describe('database lifecycle', () => {
     try {
       const up = await t.request('/readyz');
       expect(up.status).to.equal(200);
-      expect(await up.json()).to.deep.equal({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+      expect(await up.json()).to.deep.equal({ status: 'ready', checks: { database: 'ok', migrations: 'ok', attestation: 'off' } });
       await relay.cut();
       const down = await t.request('/readyz');
       expect(down.status).to.equal(503);

@@ -94,6 +94,8 @@ describe('limits: token budgets', () => {
       expect(fake.requests.filter((r) => r.path === '/v1/chat/completions')).to.have.length(1);
     } finally {
       await relay.restore();
+      await t.close();
+      await relay.cut();
     }
   });
 });

@@ -98,16 +98,16 @@ describe('proxy: only the owner reaches an object', () => {
     expect(fake.requests).to.have.length(0);
   });
 
-  it('refuses references Cloister cannot ownership-check (file ids, item references)', async () => {
+  it('answers references to objects the caller does not own with 404 and refuses kinds no owner is recorded for with 400, naming the field', async () => {
     fake.reset();
-    const bodies: Array<[unknown, string]> = [
-      [{ model: 'fake-model', input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_file', file_id: 'file-123' }] }] }, 'input[0].content[1].file_id'],
-      [{ model: 'fake-model', input: [{ role: 'user', content: 'x' }, { type: 'item_reference', id: 'msg_someone_elses' }] }, 'input[1]'],
-      [{ model: 'fake-model', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools[0].vector_store_ids'],
+    const bodies: Array<[unknown, number, string]> = [
+      [{ model: 'fake-model', input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_file', file_id: 'file-123' }] }] }, 404, 'input[0].content[1].file_id'],
+      [{ model: 'fake-model', input: [{ role: 'user', content: 'x' }, { type: 'item_reference', id: 'msg_someone_elses' }] }, 404, 'input[1].id'],
+      [{ model: 'fake-model', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 400, 'tools[0].vector_store_ids[0]'],
     ];
-    for (const [body, param] of bodies) {
+    for (const [body, status, param] of bodies) {
       const res = await call(a, 'POST', '/v1/responses', body);
-      expect(res.status).to.equal(400);
+      expect(res.status, param).to.equal(status);
       const { error } = await res.json();
       expect(error.type).to.equal('invalid_request_error');
       expect(error.param).to.equal(param);

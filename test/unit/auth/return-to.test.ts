@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { safeReturnTo } from '../../../src/auth/return-to.ts';
+import { safeReturnTo } from '../../../src/identity/return-to.ts';
 
 describe('return_to validation', () => {
   const pub = new URL('https://cloister.example');

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { utf8 } from '../../../src/tdx/bytes.ts';
 import { bytesToHex } from '../../../src/tdx/bytes.ts';
 import { runVerify, type VerifyIo } from '../../../src/cli/verify.ts';
+import { CHECK_IDS } from '../../../src/verify/types.ts';
 import { makeSimReport, type SimReport } from './sim-report.ts';
 import { dcapQuote, fixtureBytes } from '../tdx/fixtures.ts';
 
@@ -39,31 +40,56 @@ describe('cloister verify (runVerify)', () => {
     reportJson = JSON.stringify(sim.report);
   });
 
-  it('exit 0 with --allow-simulated: one line per check and a PASS verdict', async () => {
+  it('exit 0 with --allow-simulated: the policy, one line per check, and a PASS verdict naming every skip', async () => {
     const f = fakeIo({ 'r.json': reportJson });
     expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce, '--allow-simulated'], f.io)).to.equal(0);
-    expect(f.out).to.have.length(14);
-    expect(f.out[0]).to.match(/^✓ quote\.parse/);
+    expect(f.out).to.have.length(CHECK_IDS.length + 2);
+    expect(f.out[0]).to.equal('policy: default (attestation/verify-policy.json, built in)');
+    expect(f.out[1]).to.match(/^✓ quote\.parse/);
     expect(f.out.find((l) => l.includes('quote.tcb'))).to.match(/^– /);
-    expect(f.out.at(-1)).to.match(/^VERDICT: PASS/);
+    expect(f.out.at(-1)).to.equal('VERDICT: PASS, skipped: quote.tcb (no collateral), os.measurements (simulated), signature.response (no response signature given)');
+  });
+
+  it('finding 6: without a nonce the verdict says freshness is not proven', async () => {
+    const f = fakeIo({ 'r.json': reportJson });
+    expect(await runVerify(['--report', 'r.json', '--allow-simulated'], f.io)).to.equal(0);
+    expect(f.out.at(-1)).to.contain('report_data.nonce (no nonce: freshness not proven)');
+    expect(f.out.at(-1)).to.contain('quote.tcb (no collateral)');
+    expect(f.out.at(-1)).to.not.contain('every check');
+  });
+
+  it('finding 6: --require names checks that must run; a skipped one fails the verdict (exit 1)', async () => {
+    const f = fakeIo({ 'r.json': reportJson });
+    expect(await runVerify(['--report', 'r.json', '--allow-simulated', '--require', 'quote.tcb,report_data.nonce'], f.io)).to.equal(1);
+    expect(f.out.at(-1)).to.equal('VERDICT: FAIL — required but skipped: quote.tcb (no collateral), report_data.nonce (no nonce: freshness not proven); skipped: os.measurements (simulated), signature.response (no response signature given)');
+    const ok = fakeIo({ 'r.json': reportJson });
+    expect(await runVerify(['--report', 'r.json', '--allow-simulated', '--nonce', sim.nonce, '--require', 'report_data.nonce', '--require', 'event_log.replay'], ok.io)).to.equal(0);
   });
 
   it('exit 1 without --allow-simulated, naming the failed checks', async () => {
     const f = fakeIo({ 'r.json': reportJson });
     expect(await runVerify(['--report', 'r.json', '--nonce', sim.nonce], f.io)).to.equal(1);
     expect(f.out.find((l) => l.includes(' simulated '))).to.match(/^✗ /);
-    expect(f.out.at(-1)).to.equal('VERDICT: FAIL — quote.pck_chain, simulated');
+    expect(f.out.at(-1)).to.equal('VERDICT: FAIL — quote.pck_chain, os.measurements, simulated; skipped: quote.tcb (no collateral), signature.response (no response signature given)');
   });
 
-  it('--json prints {ok, checks[{id,status,detail}]} only', async () => {
+  it('finding 10: --json carries every field: verdict, TCB status, advisories, policy, and per check its requiredness and skip reason', async () => {
     const f = fakeIo({ 'r.json': reportJson });
-    expect(await runVerify(['--report', 'r.json', '--json', '--nonce', '00'.repeat(32), '--allow-simulated'], f.io)).to.equal(1);
+    expect(await runVerify(['--report', 'r.json', '--json', '--nonce', '00'.repeat(32), '--allow-simulated', '--require', 'quote.tcb'], f.io)).to.equal(1);
     expect(f.out).to.have.length(1);
-    const j = JSON.parse(f.out[0] as string) as { ok: boolean; checks: Record<string, unknown>[] };
-    expect(j.ok).to.equal(false);
-    expect(j.checks).to.have.length(13);
-    expect(Object.keys(j.checks[0] as object)).to.deep.equal(['id', 'status', 'detail']);
-    expect(j.checks.find((c) => c['id'] === 'report_data.nonce')?.['status']).to.equal('fail');
+    const j = JSON.parse(f.out[0] as string) as { ok: boolean; verdict: string; tcb_status: unknown; advisory_ids: unknown; policy: string; checks: Record<string, unknown>[] };
+    expect(Object.keys(j)).to.deep.equal(['ok', 'verdict', 'tcb_status', 'advisory_ids', 'policy', 'checks']);
+    expect(j).to.include({ ok: false, tcb_status: null, advisory_ids: null });
+    expect(j.verdict).to.match(/^FAIL — report_data\.nonce; required but skipped: quote\.tcb/);
+    expect(j.checks.map((c) => c['id'])).to.deep.equal([...CHECK_IDS]);
+    expect(j.checks.find((c) => c['id'] === 'quote.tcb')).to.deep.equal({ id: 'quote.tcb', status: 'skip', detail: 'no collateral given (--collateral FILE or --pccs-url URL)', required: true, brief: 'no collateral' });
+    expect(j.checks.find((c) => c['id'] === 'report_data.nonce')).to.include({ status: 'fail', required: false });
+  });
+
+  it('--require with an unknown check id is bad input (exit 2)', async () => {
+    const f = fakeIo({ 'r.json': reportJson });
+    expect(await runVerify(['--report', 'r.json', '--require', 'quote.tbc'], f.io)).to.equal(2);
+    expect(f.err[0]).to.match(/"quote\.tbc" is not a check id/);
   });
 
   it('reads the report from stdin with --report -', async () => {
@@ -126,16 +152,19 @@ describe('cloister verify (runVerify)', () => {
     expect(ok.out.find((l) => l.includes('signature.response'))).to.match(/^✓ /);
     const bad = fakeIo({ 'r.json': reportJson, 's.json': sig, 'req': request, 'res': changed });
     expect(await runVerify(['--report', 'r.json', '--allow-simulated', '--signature', 's.json', '--request', 'req', '--response', 'res'], bad.io)).to.equal(1);
-    expect(bad.out.at(-1)).to.equal('VERDICT: FAIL — signature.response');
+    expect(bad.out.at(-1)).to.match(/^VERDICT: FAIL — signature\.response; skipped: /);
   });
 
   it('evaluates collateral at --at (UpToDate inside the window, fail after)', async () => {
     const files = { 'r.json': JSON.stringify({ gateway_attestation: { signing_address: '0x' + '00'.repeat(20), signing_algo: 'ecdsa', intel_quote: bytesToHex(dcapQuote()) } }), 'c.json': fixtureBytes('dcap-qvl-tdx-quote-collateral.json') };
     const inside = fakeIo(files);
     await runVerify(['--report', 'r.json', '--collateral', 'c.json', '--at', '2025-07-01T00:00:00Z', '--json'], inside.io);
-    const ci = (JSON.parse(inside.out[0] as string) as { checks: { id: string; status: string; detail: string }[] }).checks.find((c) => c.id === 'quote.tcb');
+    const ji = JSON.parse(inside.out[0] as string) as { tcb_status: string; advisory_ids: string[]; checks: { id: string; status: string; detail: string }[] };
+    const ci = ji.checks.find((c) => c.id === 'quote.tcb');
     expect(ci?.status).to.equal('pass');
     expect(ci?.detail).to.match(/UpToDate/);
+    expect(ji).to.include({ tcb_status: 'UpToDate' });
+    expect(ji.advisory_ids).to.deep.equal([]);
     const after = fakeIo(files);
     await runVerify(['--report', 'r.json', '--collateral', 'c.json', '--at', '2025-08-01T00:00:00Z', '--json'], after.io);
     const ca = (JSON.parse(after.out[0] as string) as { checks: { id: string; status: string }[] }).checks.find((c) => c.id === 'quote.tcb');

@@ -43,4 +43,11 @@ describe('verify/collateral-fetch', () => {
   it('extracts a member object even when strings contain braces', () => {
     expect(rawJsonMember('{"a":{"s":"}{\\"","n":{"x":1}},"b":2}', 'a')).to.equal('{"s":"}{\\"","n":{"x":1}}');
   });
+
+  it('takes only a top-level member: a key inside a string or a nested object, or a duplicate, is not it', () => {
+    expect(rawJsonMember('{"note":"\\"tcbInfo\\":{}","x":{"tcbInfo":{"a":1}},"tcbInfo":{"b":2}}', 'tcbInfo')).to.equal('{"b":2}');
+    expect(() => rawJsonMember('{"tcbInfo":{"a":1},"tcbInfo":{"b":2}}', 'tcbInfo')).to.throw(/duplicate key "tcbInfo"/);
+    expect(() => rawJsonMember('{"x":{"tcbInfo":{}}}', 'tcbInfo')).to.throw(/has no "tcbInfo"/);
+    expect(() => rawJsonMember('{"tcbInfo":', 'tcbInfo')).to.throw(/not JSON/);
+  });
 });

@@ -78,6 +78,19 @@ describe('verify: real Intel quotes', () => {
     expect(byId(r, 'app_compose.mrconfigid').detail).to.match(/older dstack/);
   });
 
+  it('finding 1: a real quote with MRCONFIGID zero and a forged compose-hash payload (digest kept) fails event_log.replay, naming the event', async () => {
+    const f = dstackReport();
+    const invented = JSON.stringify({ manifest_version: 2, name: 'evil', runner: 'docker-compose', docker_compose_file: `services:\n  x:\n    image: evil/evil@sha256:${'ee'.repeat(32)}\n` });
+    const inventedHash = bytesToHex(sha256(new TextEncoder().encode(invented)));
+    const events = (JSON.parse(f.event_log) as Record<string, unknown>[]).map((e) => (e['event'] === 'compose-hash' ? { ...e, event_payload: inventedHash } : e));
+    const report = gw(f.quote, { event_log: events, info: { compose_hash: inventedHash, tcb_info: { app_compose: invented } } });
+    const r = await verifyReport(report, { at: AT_CHAIN, composeHash: inventedHash, imageDigest: 'sha256:' + 'ee'.repeat(32) });
+    expect(byId(r, 'event_log.replay').status).to.equal('fail');
+    expect(byId(r, 'event_log.replay').detail).to.match(/"compose-hash".*digest/);
+    expect(byId(r, 'app_compose.hash').status).to.equal('fail');
+    expect(r.ok).to.equal(false);
+  });
+
   it('tdx-lite: the stripped event log replays', async () => {
     const f = tdxLite();
     const r = await verifyReport(gw(f.quote, { event_log: f.event_log }), { at: AT_CHAIN });

@@ -46,20 +46,46 @@ export interface SimReport {
 
 let cachedPki: Promise<SimPki> | undefined;
 
+/** Options of makeSimReport: everything defaults to a valid report. */
+export interface SimReportOptions {
+  nonce?: string;
+  pki?: SimPki;
+  image?: string;
+  /** Extra app-compose fields (e.g. key_provider_id). */
+  appCompose?: Record<string, unknown>;
+  /** MRCONFIGID from the measured values; default v1 (01 ‖ compose hash). */
+  mrConfigId?: (measured: { composeHash: string; appId: string; instanceId: string }) => Uint8Array;
+  vmConfig?: unknown;
+  /** TD attributes (8 bytes); default SEPT_VE_DISABLE only, as dstack's real quotes have. */
+  tdAttributes?: Uint8Array;
+  /** Build a v5 quote with a TDX 1.5 body carrying this MRSERVICETD. */
+  td15MrServiceTd?: Uint8Array;
+}
+
+export const SIM_APP_ID = 'aa'.repeat(20);
+export const SIM_INSTANCE_ID = 'bb'.repeat(20);
+/** TD attributes of every real quote in the fixtures: only SEPT_VE_DISABLE (bit 28) set. */
+export const SEPT_VE_DISABLE_ONLY = hexToBytes('0000001000000000');
+
 /** A valid simulated report (ecdsa key) for `nonce`; one PKI is shared across tests for speed. */
-export async function makeSimReport(opts: { nonce?: string; pki?: SimPki; image?: string } = {}): Promise<SimReport> {
+export async function makeSimReport(opts: SimReportOptions = {}): Promise<SimReport> {
   const pki = opts.pki ?? (await (cachedPki ??= makePki()));
   const nonce = opts.nonce ?? '5a'.repeat(32);
   const signingKey = hexToBytes('11'.repeat(32));
   const address = ethereumAddress(secp256k1.getPublicKey(signingKey, false));
-  const appCompose = JSON.stringify({ manifest_version: 2, name: 'cloister', runner: 'docker-compose', docker_compose_file: `services:\n  cloister:\n    image: ${opts.image ?? IMAGE}\n    ports:\n      - "8080:8080"\n` });
+  const appCompose = JSON.stringify({ manifest_version: 2, name: 'cloister', runner: 'docker-compose', docker_compose_file: `services:\n  cloister:\n    image: ${opts.image ?? IMAGE}\n    ports:\n      - "8080:8080"\n`, ...opts.appCompose });
   const composeHash = bytesToHex(sha256(utf8(appCompose)));
-  const events = buildDstackBootEvents({ appId: 'aa'.repeat(20), composeHash, instanceId: 'bb'.repeat(20), osImageHash: 'cc'.repeat(32), keyProvider: '{"name":"none"}' });
+  const events = buildDstackBootEvents({ appId: SIM_APP_ID, composeHash, instanceId: SIM_INSTANCE_ID, osImageHash: 'cc'.repeat(32), keyProvider: '{"name":"none"}' });
+  const mrConfigId = opts.mrConfigId ? opts.mrConfigId({ composeHash, appId: SIM_APP_ID, instanceId: SIM_INSTANCE_ID }) : concatBytes(Uint8Array.of(1), hexToBytes(composeHash), new Uint8Array(15));
   const replay = replayRtmrs(events);
   const attSk = p256.utils.randomSecretKey();
   const reportData = buildReportData(bindFromAddress(address), hexToBytes(nonce));
   const quote = await buildQuote({
-    body: { mrTd: new Uint8Array(48).fill(7), mrConfigId: concatBytes(Uint8Array.of(1), hexToBytes(composeHash), new Uint8Array(15)), rtmr3: replay.rtmrs[3], reportData },
+    ...(opts.td15MrServiceTd ? { header: { version: 5 as const } } : {}),
+    body: {
+      mrTd: new Uint8Array(48).fill(7), mrConfigId, rtmr3: replay.rtmrs[3], reportData, tdAttributes: opts.tdAttributes ?? SEPT_VE_DISABLE_ONLY,
+      ...(opts.td15MrServiceTd ? { teeTcbSvn2: new Uint8Array(16), mrServiceTd: opts.td15MrServiceTd } : {}),
+    },
     sign: (m) => p256.sign(m, attSk),
     attestationPublicKey: p256.getPublicKey(attSk, false),
     signQeReport: async (m) => new Uint8Array(await crypto.subtle.sign(EC, pki.pckKeys.privateKey, m as Uint8Array<ArrayBuffer>)),
@@ -69,8 +95,8 @@ export async function makeSimReport(opts: { nonce?: string; pki?: SimPki; image?
   const report: AttestationReport = {
     gateway_attestation: {
       signing_address: addrHex, signing_algo: 'ecdsa', request_nonce: nonce, report_data: bytesToHex(reportData), tls_cert_fingerprint: null,
-      intel_quote: bytesToHex(quote), event_log: events, vm_config: '{}',
-      info: { app_id: 'aa'.repeat(20), instance_id: 'bb'.repeat(20), compose_hash: composeHash, tcb_info: { mrtd: '07'.repeat(48), rtmr3: bytesToHex(replay.rtmrs[3]), app_compose: appCompose } },
+      intel_quote: bytesToHex(quote), event_log: events, vm_config: opts.vmConfig ?? '{}',
+      info: { app_id: SIM_APP_ID, instance_id: SIM_INSTANCE_ID, compose_hash: composeHash, tcb_info: { mrtd: '07'.repeat(48), rtmr3: bytesToHex(replay.rtmrs[3]), app_compose: appCompose } },
       build: { version: 'test', git_commit: 'unknown', source_date_epoch: 'unknown' },
       simulated: true,
     },

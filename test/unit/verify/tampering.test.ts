@@ -25,14 +25,17 @@ describe('verify: simulated report and tampering', () => {
     const r = await verifyReport(sim.report, { ...base, appCompose: sim.appCompose, composeHash: sim.composeHash, imageDigest: IMAGE, responseSignature: sim.signExchange(request, response), requestBytes: request, responseBytes: response });
     expect(failing(r)).to.deep.equal([]);
     expect(r.ok).to.equal(true);
-    expect(r.checks.map((c) => c.id)).to.deep.equal(['quote.parse', 'quote.signature', 'quote.qe_report', 'quote.pck_chain', 'quote.tcb', 'report_data.binding', 'report_data.nonce', 'event_log.replay', 'app_compose.hash', 'app_compose.mrconfigid', 'app_compose.images_pinned', 'signature.response', 'simulated']);
+    expect(r.checks.map((c) => c.id)).to.deep.equal(['quote.parse', 'quote.signature', 'quote.qe_report', 'quote.pck_chain', 'quote.td_attributes', 'quote.tcb', 'report_data.binding', 'report_data.nonce', 'os.measurements', 'event_log.replay', 'app_compose.hash', 'app_compose.mrconfigid', 'app_compose.images_pinned', 'signature.response', 'simulated']);
     expect(byId(r, 'quote.pck_chain').detail).to.match(/simulated root accepted/);
     expect(byId(r, 'simulated').detail).to.match(/SIMULATED/);
+    expect(byId(r, 'os.measurements')).to.include({ status: 'skip', brief: 'simulated' });
+    expect(r.verdict).to.equal('PASS, skipped: quote.tcb (no collateral), os.measurements (simulated)');
   });
 
-  it('without allowSimulated it fails "simulated" and the chain (not Intel)', async () => {
+  it('without allowSimulated it fails "simulated", the chain (not Intel) and the OS (not a dstack OS)', async () => {
     const r = await verifyReport(sim.report, { nonce: sim.nonce });
-    expect(failing(r)).to.deep.equal(['quote.pck_chain', 'simulated']);
+    expect(failing(r)).to.deep.equal(['quote.pck_chain', 'os.measurements', 'simulated']);
+    expect(byId(r, 'os.measurements').detail).to.match(/not a dstack OS the policy trusts \("dstack-0\.6\.0/);
     expect(r.ok).to.equal(false);
   });
 
@@ -40,7 +43,7 @@ describe('verify: simulated report and tampering', () => {
     const t = clone(sim.report);
     t.gateway_attestation.simulated = false;
     const r = await verifyReport(t, base);
-    expect(failing(r)).to.deep.equal(['quote.pck_chain']);
+    expect(failing(r)).to.deep.equal(['quote.pck_chain', 'os.measurements']);
   });
 
   it('the generated root is accepted when passed as a trusted root', async () => {

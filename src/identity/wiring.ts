@@ -1,0 +1,75 @@
+// Builds everything sign-in needs from the app's services, so app.ts wires it in a few lines:
+// the session authenticator, the CSRF middleware, and the /v1/auth, /login and
+// /v1/users/me routers' dependencies.
+import { hkdfSync } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Authenticator } from '../http/authenticate.ts';
+import type { AppState } from '../http/context.ts';
+import { csrfCheck, type CsrfCheck } from '../http/csrf.ts';
+import type { ApiKeyService } from './api-keys.ts';
+import { createSessionService, type SessionService } from './sessions.ts';
+import { sessionCookie, type SessionCookie } from './session-cookie.ts';
+import { sessionAuthenticator } from './session-authenticator.ts';
+import { createPasskeyService, type PasskeyService } from './passkeys.ts';
+import { sealingKeyFromBytes, sealingKeyFromSecret, type SealingKey } from './sealing.ts';
+import { createOAuthTransactions } from './oauth-transaction.ts';
+import { createPasswordService } from './passwords.ts';
+import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
+import { signInCompleter } from './sign-in.ts';
+import { createAuthRouter } from './sign-in-routes.ts';
+import { createLoginPageRouter } from './login-page.ts';
+import { createAccountService, type AccountService, type DeleteUserObjects } from './account.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+
+export interface SignIn {
+  readonly authenticator: Authenticator;
+  /** the frame's CSRF step (it knows the session cookie's name) */
+  readonly csrfCheck: CsrfCheck;
+  readonly cookie: SessionCookie;
+  readonly sessions: SessionService;
+  readonly passkeys: PasskeyService;
+  readonly account: AccountService;
+  readonly sealing: SealingKey;
+  /** /v1/auth/* and /login */
+  readonly routers: Array<Router<AppState>>;
+}
+
+/** Wires sessions, passkeys, OAuth providers and account self-service. */
+export function createSignIn(deps: {
+  config: Config; db: Pool; clock: Clock; logger: Logger; apiKeys: ApiKeyService; sessionSecret: Uint8Array;
+  deleteUserObjects: DeleteUserObjects; audit: AuditLog;
+}): SignIn {
+  const { config, db, clock, logger } = deps;
+  const publicUrl = config.server.publicUrl;
+  const cookie = sessionCookie(publicUrl, config.auth.sessionAbsoluteMs);
+  const sessions = createSessionService(db, clock, { idleMs: config.auth.sessionIdleMs, absoluteMs: config.auth.sessionAbsoluteMs, perUser: config.auth.sessionsPerUser });
+  const passkeys = createPasskeyService({ pool: db, clock, publicUrl });
+  const sealing = sealingKeyFromSecret(deps.sessionSecret);
+  const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserObjects: deps.deleteUserObjects });
+  const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails, audit: deps.audit });
+  const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);
+  const oauth: OAuthProvider[] = [];
+  if (config.auth.google) oauth.push(googleProvider(config.auth.google));
+  if (config.auth.github) oauth.push(githubProvider(config.auth.github));
+  // A key of its own, so a transaction cookie can never be opened as settings or vice versa.
+  const transactionKey = sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', deps.sessionSecret, 'cloister', 'cloister/sealing/oauth-transaction', 32)));
+  const transactions = createOAuthTransactions({ db, clock, sealing: transactionKey, secure: publicUrl.protocol === 'https:' });
+  const authRouter = createAuthRouter({
+    publicUrl, allowedOrigins: config.server.allowedOrigins, oauth, transactions,
+    passwords: config.auth.passwordEnabled ? createPasswordService(db, clock) : null,
+    db, clock, logger, ratePerMinute: config.auth.authRatePerMinute,
+    providers: { google: config.auth.google !== null, github: config.auth.github !== null, password: config.auth.passwordEnabled },
+    passkeys, sessions, cookie, completeSignIn, audit: deps.audit,
+  });
+  const csrf = csrfCheck({ allowedOrigins, cookieName: cookie.name });
+  return {
+    authenticator: sessionAuthenticator(cookie, sessions),
+    csrfCheck: csrf,
+    cookie, sessions, passkeys, account, sealing,
+    routers: [authRouter, createLoginPageRouter()],
+  };
+}

@@ -1,0 +1,1 @@
+export { DstackClient } from '@phala/dstack-sdk';

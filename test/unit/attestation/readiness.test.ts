@@ -1,0 +1,113 @@
+// The readiness state behind /readyz and the inference gate (finding 9), driven by a manual
+// clock and a captured retry timer: no waiting.
+import { expect } from 'chai';
+import type { AppError } from '../../../src/errors.ts';
+import { createAttestationReadiness, gateUpstream } from '../../../src/attestation/readiness.ts';
+import type { UpstreamClient } from '../../../src/upstream/client.ts';
+import { createLogOutput } from '../../../src/log.ts';
+import { captureLogs } from '../../support/log-capture.ts';
+import { manualClock } from '../../support/clock.ts';
+
+function harness(required = true) {
+  const clock = manualClock();
+  const logs = captureLogs();
+  const { logger } = createLogOutput('info', logs.stream);
+  let socketUp = false;
+  let probes = 0;
+  const timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
+  const readiness = createAttestationReadiness({
+    probe: async () => { probes++; if (!socketUp) throw new Error('dstack socket /var/run/dstack.sock not found'); },
+    required, clock, logger,
+    schedule: (fn, ms) => { const t = { fn, ms, cancelled: false }; timers.push(t); return () => { t.cancelled = true; }; },
+  });
+  return { readiness, clock, logs, timers, up: (v: boolean) => { socketUp = v; }, probes: () => probes };
+}
+
+function refusal(f: () => void): AppError | undefined {
+  try { f(); } catch (e) { return e as AppError; }
+  return undefined;
+}
+
+describe('attestation readiness', () => {
+  it('is closed until a probe succeeds, names the reason, and opens on success', async () => {
+    const h = harness();
+    expect(refusal(() => h.readiness.assertAvailable())?.code).to.equal('attestation_unavailable');
+    expect(await h.readiness.report()).to.deep.equal({ ready: false, status: 'unavailable: dstack socket /var/run/dstack.sock not found' });
+    h.up(true);
+    expect(await h.readiness.report()).to.deep.equal({ ready: true, status: 'ok' });
+    expect(refusal(() => h.readiness.assertAvailable())).to.equal(undefined);
+  });
+
+  it('recovers by itself: a failure schedules retries (backing off), and the first one that succeeds opens the gate', async () => {
+    const h = harness();
+    await h.readiness.report();
+    expect(h.timers.map((t) => t.ms)).to.deep.equal([1000]);
+    h.timers[0]!.fn();
+    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(h.timers.map((t) => t.ms)).to.deep.equal([1000, 2000]);
+    h.up(true);
+    h.timers[1]!.fn();
+    await new Promise((r) => setImmediate(r));
+    expect(refusal(() => h.readiness.assertAvailable()), 'no request was needed').to.equal(undefined);
+    expect(h.logs.entries().map((e) => e['event'])).to.deep.equal(['attestation.unavailable', 'attestation.recovered']);
+  });
+
+  it('a refused request re-probes at most once a second; /readyz re-probes a good state only when stale', async () => {
+    const h = harness();
+    await h.readiness.report();
+    const after = h.probes();
+    refusal(() => h.readiness.assertAvailable());
+    refusal(() => h.readiness.assertAvailable());
+    expect(h.probes()).to.equal(after);
+    h.clock.advance(1000);
+    refusal(() => h.readiness.assertAvailable());
+    expect(h.probes()).to.equal(after + 1);
+    await new Promise((r) => setImmediate(r));
+    h.up(true);
+    await h.readiness.report();
+    const ok = h.probes();
+    await h.readiness.report();
+    expect(h.probes()).to.equal(ok);
+    h.clock.advance(5000);
+    await h.readiness.report();
+    expect(h.probes()).to.equal(ok + 1);
+  });
+
+  it('a failing real call closes the gate at once', async () => {
+    const h = harness();
+    h.up(true);
+    await h.readiness.report();
+    h.readiness.reportFailure(new Error('dstack GetQuote failed'));
+    expect(refusal(() => h.readiness.assertAvailable())?.message).to.equal('attestation unavailable: dstack GetQuote failed');
+  });
+
+  it('not required: never refuses, reports ready with the reason', async () => {
+    const h = harness(false);
+    expect(refusal(() => h.readiness.assertAvailable())).to.equal(undefined);
+    expect(await h.readiness.report()).to.deep.equal({ ready: true, status: 'unavailable: dstack socket /var/run/dstack.sock not found (not required: ATTESTATION_REQUIRED=false)' });
+  });
+
+  it('the gated upstream refuses at its first touch: configured, open and fetch', async () => {
+    const h = harness();
+    let opened = 0;
+    const upstream = { configured: true, open: () => { opened++; return {} as never; }, fetch: async () => { opened++; return {} as never; }, close: async () => {} } as unknown as UpstreamClient;
+    const gated = gateUpstream(upstream, h.readiness);
+    expect(refusal(() => gated.configured)?.code).to.equal('attestation_unavailable');
+    expect(refusal(() => gated.open({} as never, {} as never))?.code).to.equal('attestation_unavailable');
+    let rejected: unknown;
+    await gated.fetch({} as never).catch((e: unknown) => { rejected = e; });
+    expect((rejected as AppError).code).to.equal('attestation_unavailable');
+    expect(opened).to.equal(0);
+    h.up(true);
+    await h.readiness.report();
+    expect(gated.configured).to.equal(true);
+  });
+
+  it('close cancels a pending retry', async () => {
+    const h = harness();
+    await h.readiness.report();
+    h.readiness.close();
+    expect(h.timers[0]!.cancelled).to.equal(true);
+  });
+});
