@@ -4,7 +4,7 @@ import Koa from 'koa';
 import type { RequestListener } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
-import { createLogOutput, type InfoLine, type Logger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createUserService, type UserService } from './identity/user-service.ts';
@@ -16,38 +16,40 @@ import { corsHeaders } from './http/cors.ts';
 import { createFrame } from './http/frame.ts';
 import { requestLog } from './http/access-log.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
-import { createOpsRouter } from './http/ops-routes.ts';
-import { createDocsRouter } from './http/docs-routes.ts';
+import { opsRoutes } from './http/ops-routes.ts';
+import { docsRoutes } from './http/docs-routes.ts';
+import { buildOpenApiDocument } from './http/openapi-document.ts';
+import { mountRoutes } from './http/routes.ts';
+import type { Route } from './http/route.ts';
 import { readBuildInfo } from './build-info.ts';
 import { appRoot } from './app-root.ts';
 import { createStaticWeb, defaultWebRoot } from './http/static-web.ts';
-import { dispatchRouters } from './http/router-dispatch.ts';
-import { bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
+import { authenticate, bearerAuthenticator, requireUser, type Authenticator } from './http/authenticate.ts';
 import { AppError } from './errors.ts';
 import type { AppState } from './http/context.ts';
-import { createUsersRouter } from './identity/account-routes.ts';
+import { accountRoutes } from './identity/account-routes.ts';
 import { createSignIn } from './identity/wiring.ts';
 import { upstreamObjectDeleter } from './identity/delete-upstream-objects.ts';
 import { createExchangeEvents, type ExchangeEvents } from './proxy/exchange-events.ts';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.ts';
 import { createOwnership, type Ownership } from './conversations/ownership.ts';
 import { createUsageRecorder, type UsageRecorder } from './proxy/usage-recorder.ts';
-import { createProxyRouter } from './proxy/routes.ts';
-import { createInferenceRoutes } from './proxy/inference-routes.ts';
+import { proxyRoutes } from './proxy/routes.ts';
+import { inferenceRoutes } from './proxy/inference-routes.ts';
 import { idempotencyKeys } from './proxy/idempotency-key.ts';
-import { createConversationProxyRouter } from './proxy/conversation-routes.ts';
+import { conversationProxyRoutes } from './proxy/conversation-routes.ts';
+import { ownListingsRoutes } from './conversations/routes.ts';
 import { createModelNames, type ModelNames } from './proxy/model-names.ts';
 import { startBackgroundFollowUp, type BackgroundFollowUp } from './proxy/background-follow-up.ts';
-import { createOwnListingsRouter } from './conversations/routes.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
-import { createAttestationRouter } from './attestation/routes.ts';
+import { attestationRoutes } from './attestation/routes.ts';
 import { gateUpstream } from './attestation/readiness.ts';
 import { createAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { startAuditRetention } from './audit/retention.ts';
 import { createAdminService, type AdminService } from './admin/service.ts';
 import { adminGuard } from './admin/guard.ts';
-import { createAdminRouter } from './admin/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { createInferenceLimits } from './limits/inference-guard.ts';
 import { startPrincipalWatch, type PrincipalWatch } from './limits/principal-watch.ts';
 import { LIMITS_ROUTINES } from './limits/routines.ts';
@@ -72,8 +74,6 @@ export interface AppOverrides {
 export interface Services {
   readonly config: Config;
   readonly logger: Logger;
-  /** the access log's line writer, to the logger's destination */
-  readonly infoLine: InfoLine;
   readonly clock: Clock;
   readonly database: Database;
   readonly sessionSecret: Uint8Array;
@@ -95,7 +95,7 @@ export interface Services {
 
 /** Opens the database (migrating it) and builds the services, without any HTTP. */
 export async function createServices(config: Config, overrides: AppOverrides = {}): Promise<Services> {
-  const { logger, infoLine } = createLogOutput(config.log.level, overrides.logDestination);
+  const logger = createLogger(config.log.level, overrides.logDestination);
   const clock = overrides.clock ?? systemClock;
   const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, routines: SQL_ROUTINES, role: overrides.databaseRole ?? 'server' });
   const closers: Array<() => Promise<void> | void> = [() => database.close()];
@@ -115,7 +115,7 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const admin = createAdminService({ db, clock, audit, apiKeys, tiers: Object.keys(config.limits.tiers) });
     let closed = false;
     return {
-      config, logger, infoLine, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -146,9 +146,9 @@ export interface CloisterApp {
   readonly models: ModelNames;
   /** Cloister's own look upstream for the usage of background responses nobody read back */
   readonly backgroundFollowUp: BackgroundFollowUp;
-  /** every (method, path) the routers register, for the OpenAPI coverage test */
-  routes(): Array<{ method: string; path: string }>;
-  /** the Node request listener: every request through the one frame, then the routes */
+  /** every route, as declared (the OpenAPI document and the tests read them) */
+  routes(): readonly Route[];
+  /** the Node request listener: every request through the one frame, then its route */
   callback(): RequestListener;
   close(): Promise<void>;
 }
@@ -168,22 +168,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     }
     const metrics = createMetrics(database.pool, { processMetrics: overrides.processMetrics ?? config.nodeEnv !== 'test', watchListening: watch ? () => watch.listening : undefined });
     const koa = new Koa<AppState>({ proxy: false });
-    koa.silent = true; // errors are rendered and logged by errorRenderer
+    koa.silent = true; // errors are rendered and logged by the frame
 
-    // Bearer keys first; capability wiring below may append (e.g. the session cookie).
-    const authenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key))];
-    const auth = requireUser(authenticators);
     const requestIdFor = requestIds();
     const signIn = createSignIn({
       config, db: database.pool, clock: services.clock, logger, apiKeys, sessionSecret: services.sessionSecret,
       deleteUserObjects: upstreamObjectDeleter({ db: database.pool, upstream: services.upstream, logger, requestId: () => requestIdFor('') }),
       audit: services.audit,
     });
-    authenticators.push(signIn.authenticator);
+    // A request is authenticated by its bearer key, else by its session cookie.
+    const authenticators: readonly Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key)), signIn.authenticator];
 
-    const retention = startAuditRetention(services.audit, logger);
+    const retention = startAuditRetention(services.audit, logger, services.clock);
     services.onClose(() => retention.stop());
-    const admins = adminGuard({ authenticators, db: database.pool });
 
     // Attestation belongs to the server, not the CLI (a CLI simulator would take the server's socket).
     const attestation = await createAttestation({ config, logger, clock: services.clock, upstream: services.upstream });
@@ -191,18 +188,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     if (attestation.keys) {
       services.exchanges.subscribe(createResponseSigner({ db: database.pool, clock: services.clock, ttlMs: config.attestation.signatureTtlMs, logger }), { hashes: true });
     }
-
-    // The one frame every request passes (src/http/frame.ts), then the routes.
-    koa.use(createFrame({
-      requestIdFor,
-      securityHeaders: apiSecurityHeaders({ https: config.server.publicUrl.protocol === 'https:' }),
-      corsHeaders: corsHeaders(new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins])),
-      trustedProxies: config.server.trustedProxies,
-      loopbackRedirectTo: config.nodeEnv === 'production' ? null : config.server.publicUrl,
-      csrf: signIn.csrfCheck,
-      log: requestLog(services.infoLine, metrics),
-      logger,
-    }));
 
     const checksBy = { database: metrics.limitChecks.labels('database'), watch: metrics.limitChecks.labels('watch') };
     const inferenceLimits = createInferenceLimits({
@@ -217,39 +202,58 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     services.onClose(() => backgroundFollowUp.close());
     const proxyDeps = {
       // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.
-      upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger,
-      heartbeatMs: config.upstream.heartbeatMs, bodyLimitBytes: config.server.bodyLimitBytes, auth,
-      idempotencyKeys: idempotencyKeys(services.sessionSecret),
+      upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger, clock: services.clock,
+      heartbeatMs: config.upstream.heartbeatMs, idempotencyKeys: idempotencyKeys(services.sessionSecret),
       chargeResponse: inferenceLimits.chargeResponse,
     };
-    const inference = createInferenceRoutes({
-      ...proxyDeps, limits: inferenceLimits, models, reserveOutputTokens: config.limits.reserveOutputTokens,
-      // The limits check confirms the key is unrevoked and its owner enabled in its single round
-      // trip, so on inference routes a cached key skips the separate liveness lookup.
-      authenticators: [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), ...authenticators.slice(1)],
-    });
-    const routers = [
-      createOpsRouter({ pool: database.pool, metrics, metricsToken: config.metrics.token, readiness: [{ name: 'attestation', report: () => attestation.readiness.report() }] }),
-      createDocsRouter({ publicUrl: config.server.publicUrl.origin, version: readBuildInfo(appRoot()).version }),
-      ...signIn.routers,
-      createUsersRouter({ db: database.pool, users: services.users, auth, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
-      createOwnListingsRouter({ db: database.pool, clock: services.clock, auth, flushUsage: () => services.usage.flush() }),
-      createConversationProxyRouter(proxyDeps),
-      inference.router,
-      createProxyRouter(proxyDeps),
-      createAdminRouter({ db: database.pool, clock: services.clock, admin: services.admin, audit: services.audit, guard: admins, flushUsage: () => services.usage.flush() }),
-      createAttestationRouter({ attestation, db: database.pool, clock: services.clock, auth, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute, signaturesPerMinute: config.attestation.signaturesPerMinute }),
+
+    // Every route, declared once (src/http/route.ts); the OpenAPI document is made from them.
+    const routes: Route[] = [
+      ...opsRoutes({ pool: database.pool, metrics, metricsToken: config.metrics.token, readiness: [{ name: 'attestation', report: () => attestation.readiness.report() }] }),
+      ...docsRoutes({ document: () => buildOpenApiDocument(routes, config.server.publicUrl.origin, readBuildInfo(appRoot()).version) }),
+      ...signIn.routes,
+      ...accountRoutes({ db: database.pool, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
+      ...ownListingsRoutes({ db: database.pool, clock: services.clock, flushUsage: () => services.usage.flush() }),
+      ...conversationProxyRoutes(proxyDeps),
+      ...inferenceRoutes({ ...proxyDeps, limits: inferenceLimits, models, reserveOutputTokens: config.limits.reserveOutputTokens }),
+      ...proxyRoutes(proxyDeps),
+      ...adminRoutes({ db: database.pool, clock: services.clock, admin: services.admin, audit: services.audit, flushUsage: () => services.usage.flush() }),
+      ...attestationRoutes({ attestation, db: database.pool, clock: services.clock, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute, signaturesPerMinute: config.attestation.signaturesPerMinute }),
     ];
-    // One middleware for all routers: per request it runs only those whose routes can match the path.
-    koa.use(dispatchRouters(routers, {
-      throw: true,
-      methodNotAllowed: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
-      notImplemented: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
-    }));
-    // Keep last: the web app answers only GETs that no route above handled (never /v1 etc.).
+    // The inference routes' limits check confirms the key is unrevoked and its owner enabled in
+    // its single round trip, so there a cached key skips the separate liveness lookup.
+    const hotAuthenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), signIn.authenticator];
+    const mounted = mountRoutes(routes, {
+      user: requireUser(authenticators),
+      hotUser: async (ex) => { ex.principal = await authenticate(hotAuthenticators, ex); },
+      admin: adminGuard({ authenticators, db: database.pool }),
+    }, {
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      allowed: {
+        throw: true,
+        methodNotAllowed: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
+        notImplemented: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),
+      },
+    });
+
+    // The one frame every request passes (src/http/frame.ts); behind it Koa finds what is not hot.
+    const frame = createFrame({
+      requestIdFor,
+      securityHeaders: apiSecurityHeaders({ https: config.server.publicUrl.protocol === 'https:' }),
+      corsHeaders: corsHeaders(new Set([config.server.publicUrl.origin, ...config.server.allowedOrigins])),
+      trustedProxies: config.server.trustedProxies,
+      loopbackRedirectTo: config.nodeEnv === 'production' ? null : config.server.publicUrl,
+      csrf: signIn.csrfCheck,
+      log: requestLog(logger, metrics),
+      logger,
+    });
+    koa.use(frame.fromFrame);
+    for (const m of mounted.middleware) koa.use(m);
+    // Last: the web app answers only its own pages and files.
     const web = createStaticWeb({ root: defaultWebRoot(), logger, buildIfMissing: config.nodeEnv === 'development' });
     services.onClose(() => web.close());
     koa.use(web.middleware);
+    const listener = frame.listener({ hot: mounted.hot, rest: koa.callback() });
 
     return {
       koa,
@@ -258,8 +262,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       principalWatch: watch,
       models,
       backgroundFollowUp,
-      routes: () => routers.flatMap((r) => r.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })))),
-      callback: () => koa.callback(),
+      routes: () => routes,
+      callback: () => listener,
       close: () => services.close(),
     };
   } catch (e) {

@@ -57,148 +57,42 @@ export function redactCredentials(line: Record<string, unknown>): Record<string,
   return out;
 }
 
-/**
- * pino's ISO timestamp, formatted once per millisecond: a busy server writes several lines per
- * millisecond, and formatting a Date is most of what a timestamp costs.
- */
-function isoTimeOncePerMillisecond(): () => string {
-  let at = -1;
-  let formatted = '';
-  return () => {
-    const now = Date.now();
-    if (now !== at) {
-      at = now;
-      formatted = `,"time":"${new Date(now).toISOString()}"`;
-    }
-    return formatted;
-  };
-}
-
-/** A destination pino can flush (pino.destination's SonicBoom is one). */
-type Flushable = DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
-
-/** How long a line may wait to be written, and how many bytes may wait. */
-export interface LineBatching {
-  readonly maxDelayMs: number;
-  readonly maxBytes: number;
-  /** runs `fn` once after `ms` (tests pass their own) */
-  readonly timer: (fn: () => void, ms: number) => void;
-}
-
-const LINE_BATCHING: LineBatching = {
-  maxDelayMs: 20,
-  maxBytes: 64 * 1024,
-  // Unref'd: a pending batch never keeps the process alive; the exit hook below writes it.
-  timer: (fn, ms) => { setTimeout(fn, ms).unref(); },
-};
-
-/**
- * Hands the lines written within `maxDelayMs` (or until `maxBytes` wait) to `inner` as one
- * string: a busy server writes a few thousand access-log lines a second, and a write each (or
- * one per turn of the event loop) was a visible share of a request's cost. `inner` should write
- * synchronously (the process logger's does: one write(2) per batch, no thread-pool hop, and
- * nothing in flight that an exit could lose). At exit (or flush) pending lines are handed over
- * at once; a crash that skips the exit hook (SIGKILL) loses at most `maxDelayMs` of lines.
- */
-export function batchedLines(inner: Flushable, batching: Partial<LineBatching> = {}): LineBatcher {
-  const batcher = new LineBatcher(inner, { ...LINE_BATCHING, ...batching });
-  onExit(batcher, (b) => b.flushSync());
-  return batcher;
-}
-
-class LineBatcher implements Flushable {
-  private pending: string[] = [];
-  private bytes = 0;
-  private scheduled = false;
-  private readonly inner: Flushable;
-  private readonly batching: LineBatching;
-  constructor(inner: Flushable, batching: LineBatching) {
-    this.inner = inner;
-    this.batching = batching;
-  }
-
-  write(line: string): void {
-    this.pending.push(line);
-    this.bytes += line.length;
-    if (this.bytes >= this.batching.maxBytes) this.drain();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      // The callback holds this batcher: the exit hook keeps only a weak reference, and a
-      // logger dropped with lines pending must still be reachable when the process exits.
-      this.batching.timer(() => {
-        this.scheduled = false;
-        this.drain();
-      }, this.batching.maxDelayMs);
-    }
-  }
-
-  flush(cb?: (err?: Error) => void): void {
-    this.drain();
-    if (this.inner.flush) this.inner.flush(cb);
-    else cb?.();
-  }
-
-  flushSync(): void {
-    this.drain();
-    this.inner.flushSync?.();
-  }
-
-  private drain(): void {
-    if (this.pending.length === 0) return;
-    const lines = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
-    this.pending = [];
-    this.bytes = 0;
-    this.inner.write(lines);
-  }
-}
-
 /** The process logger's constant fields, on every line. */
 const BASE = { service: 'cloister' };
 
-/**
- * Writes one info line of a fixed shape, its fields (after the ones every line has) given as
- * the JSON members `"key":value,…`: the access log's, one per request. The same destination,
- * prefix and level gate as the logger's own lines, without pino's general path (walking the
- * object, the formatters, escaping), which was most of what an access-log line cost. The
- * caller builds the members from an allow-list and encodes every string with JSON.stringify.
- */
-export type InfoLine = (members: string) => void;
+/** How the process logger buffers its lines (pino's own destination, SonicBoom). */
+const BUFFERING = {
+  /** lines wait in memory until this many bytes... */
+  minLength: 64 * 1024,
+  /** ...or at most this long */
+  periodicFlushMs: 20,
+  /** one write(2) takes at most this (SonicBoom needs it above minLength) */
+  maxWrite: 256 * 1024,
+};
 
-/** The process logger and, writing through the same destination, the fixed-shape line writer. */
-export interface LogOutput {
-  readonly logger: Logger;
-  readonly infoLine: InfoLine;
+/**
+ * The process logger's destination: stdout through pino's SonicBoom, written synchronously (no
+ * write left in flight when the process exits) and buffered (a busy server writes a few thousand
+ * access-log lines a second; one write each was a visible share of a request's cost). Pending
+ * lines are written at exit; a SIGKILL loses at most BUFFERING.periodicFlushMs of them.
+ */
+export function processDestination(): DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: true, minLength: BUFFERING.minLength, maxWrite: BUFFERING.maxWrite, periodicFlush: BUFFERING.periodicFlushMs });
+  onExit(dest, (d) => d.flushSync());
+  return dest;
 }
 
-/**
- * Creates the process logger writing JSON lines to `destination`: by default stdout, in batches
- * (batchedLines) written synchronously. An asynchronous SonicBoom under the batcher lost the
- * last batch at exit: handed over as the process exited, it became a write in flight, which
- * SonicBoom's flushSync does not repeat.
- */
-export function createLogOutput(level: LogLevel, destination?: DestinationStream): LogOutput {
-  const out = destination ?? batchedLines(pino.destination({ dest: 1, sync: true }));
-  const time = isoTimeOncePerMillisecond();
-  const logger = pino(
+/** Creates the process logger writing JSON lines to `destination` (by default stdout: processDestination). */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
     {
       level,
       base: BASE,
-      timestamp: time,
+      timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: redactCredentials },
     },
-    out,
+    destination ?? processDestination(),
   );
-  // What pino writes before a line's own fields, given the options above.
-  const base = JSON.stringify(BASE).slice(1, -1);
-  const infoLine: InfoLine = (members) => {
-    if (logger.isLevelEnabled('info')) out.write(`{"level":"info"${time()},${base},${members}}\n`);
-  };
-  return { logger, infoLine };
-}
-
-/** The process logger alone (see createLogOutput). */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return createLogOutput(level, destination).logger;
 }
 
 /**

@@ -3,13 +3,12 @@
 // the change's own transaction: if the row cannot be written, nothing changes and the caller
 // gets an error.
 import type { Pool } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { ApiKeyService } from '../identity/api-keys.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { disableUser, enableUser } from '../identity/account-state.ts';
-import { searchUsers, findAdminUser, lockUserLimits, updateUserLimits, type AdminUserRow } from './queries.ts';
+import { disableUser, enableUser, setUserLimits } from '../identity/account-state.ts';
+import { searchUsers, findAdminUser, type AdminUserRow } from './queries.ts';
 import { parseLimitsChange } from './limits-input.ts';
 import { utcMonthStart } from '../limits/periods.ts';
 
@@ -89,17 +88,13 @@ export function createAdminService(deps: { db: Pool; clock: Clock; audit: AuditL
     async setLimits(actor, userId, body) {
       const change = parseLimitsChange(body, deps.tiers);
       if (!UUID.test(userId)) throw notFound(userId);
-      await withTransaction(db, async (tx) => {
-        const current = await lockUserLimits(tx, userId);
-        if (!current) throw notFound(userId);
-        const tier = change.tier ?? current.tier;
-        const overrides = change.overrides ?? current.limit_overrides;
-        await updateUserLimits(tx, userId, tier, overrides);
-        await audit.record({
-          action: 'user.limits_changed', actorUserId: actor.userId, subjectUserId: userId, clientIp: actor.clientIp,
-          details: { via: actor.via, tier, previous_tier: current.tier, overrides, previous_overrides: current.limit_overrides },
-        }, tx);
-      });
+      const found = await setUserLimits(db, userId, (current) => ({
+        tier: change.tier ?? current.tier, limit_overrides: change.overrides ?? current.limit_overrides,
+      }), (tx, before, after) => audit.record({
+        action: 'user.limits_changed', actorUserId: actor.userId, subjectUserId: userId, clientIp: actor.clientIp,
+        details: { via: actor.via, tier: after.tier, previous_tier: before.tier, overrides: after.limit_overrides, previous_overrides: before.limit_overrides },
+      }, tx));
+      if (!found) throw notFound(userId);
       // Other replicas hear of it from Postgres; this one forgets what it knew of the user now.
       deps.apiKeys.forgetUser(userId);
       return mustFind(userId);

@@ -39,14 +39,6 @@ export interface ReadinessDeps {
   readonly staleMs?: number;
   /** First retry delay after a failure, doubling up to 30 s (default 1 s). */
   readonly retryMs?: number;
-  /** Runs `fn` after `ms` (default: an unref'd setTimeout); returns a cancel function. */
-  readonly schedule?: (fn: () => void, ms: number) => () => void;
-}
-
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const timer = setTimeout(fn, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
 }
 
 const MAX_RETRY_MS = 30_000;
@@ -68,7 +60,6 @@ export function createAttestationReadiness(deps: ReadinessDeps): AttestationRead
   let checkedAt = 0;
   let inflight: Promise<void> | null = null;
   let retry: (() => void) | null = null;
-  const schedule = deps.schedule ?? defaultSchedule;
   let retryDelay = deps.retryMs ?? 1_000;
   let closed = false;
 
@@ -82,10 +73,10 @@ export function createAttestationReadiness(deps: ReadinessDeps): AttestationRead
 
   function scheduleRetry(): void {
     if (closed || retry) return;
-    retry = schedule(() => {
+    retry = deps.clock.after(retryDelay, () => {
       retry = null;
       void probe();
-    }, retryDelay);
+    });
     retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
   }
 

@@ -1,6 +1,7 @@
-// Runs the audit log's retention sweep once at start and then periodically, on an unref'd
-// timer so it never keeps the process alive. Every replica sweeps; the deletes are idempotent.
+// Runs the audit log's retention sweep once at start and then periodically, on the clock's
+// timer (it never keeps the process alive). Every replica sweeps; the deletes are idempotent.
 import { describeError, type Logger } from '../log.ts';
+import type { Clock } from '../clock.ts';
 import type { AuditLog } from './audit-log.ts';
 
 const HOUR_MS = 3_600_000;
@@ -11,7 +12,7 @@ export interface AuditRetention {
 }
 
 /** Starts the periodic sweep. */
-export function startAuditRetention(audit: AuditLog, logger: Logger, intervalMs = HOUR_MS): AuditRetention {
+export function startAuditRetention(audit: AuditLog, logger: Logger, clock: Clock, intervalMs = HOUR_MS): AuditRetention {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
   const sweep = () => {
@@ -26,12 +27,11 @@ export function startAuditRetention(audit: AuditLog, logger: Logger, intervalMs 
     });
   };
   sweep();
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
+  const cancel = clock.every(intervalMs, sweep);
   return {
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      cancel();
       await running;
     },
   };

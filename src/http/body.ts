@@ -1,12 +1,12 @@
-// JSON request bodies, read as bytes (read-body.ts). The exact bytes are kept (ctx.state.rawBody)
-// because the proxy forwards them unchanged and the signer hashes them as received; the parsed
-// copy (ctx.state.json) is only read. koa-body was dropped for this: it exposes the raw body
-// only as a decoded string, which cannot promise byte-for-byte forwarding.
+// Bodies forwarded upstream, read as bytes (read-body.ts). The exact bytes are kept because the
+// proxy forwards them unchanged and the signer hashes them as received; the parsed copy is only
+// read. Bodies Cloister reads itself go through koa-body instead (src/http/routes.ts): it gives
+// the raw body only as a decoded string, which cannot promise byte-for-byte forwarding
+// (docs/architecture.md).
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors.ts';
-import type { AppMiddleware } from './context.ts';
-import type { HeaderSource } from './request-io.ts';
+import type { HeaderSource } from './exchange.ts';
 import { readBody } from './read-body.ts';
 import { assertNoDuplicateKeys } from './json-members.ts';
 
@@ -68,16 +68,4 @@ export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, 
 function isJsonMediaType(contentType: string): boolean {
   const essence = contentType.split(';', 1)[0]!.trim().toLowerCase();
   return essence === 'application/json' || /^[a-z0-9!#$&^_.-]+\/[a-z0-9!#$&^_.-]+\+json$/.test(essence);
-}
-
-/** Koa middleware: the body into ctx.state.rawBody and ctx.state.json. */
-export function jsonBody(options: JsonBodyOptions): AppMiddleware {
-  return async (ctx, next) => {
-    const body = await readJsonBody(ctx.req, ctx, options);
-    if (body) {
-      ctx.state.rawBody = body.raw;
-      ctx.state.json = body.json;
-    }
-    await next();
-  };
 }

@@ -1,24 +1,29 @@
 // Outside production, a browser that opens the app on a loopback IP (http://127.0.0.1:8080)
 // is sent to PUBLIC_URL's host (http://localhost:8080): passkeys need a host name, and the
 // session cookie belongs to that origin. API and operations routes are never redirected.
-import type { AppContext } from './context.ts';
+import type { HeaderSource } from './exchange.ts';
 
 const API = /^\/(v1|healthz|readyz|metrics|openapi\.json)(\/|$)/i;
 const LOOPBACK_IP = /^(127\.\d+\.\d+\.\d+|\[::1\])$/;
 
+/** Whether a request's Accept header takes HTML (no header takes anything). */
+function acceptsHtml(accept: string): boolean {
+  return accept === '' || /text\/html|\*\/\*/.test(accept);
+}
+
 /**
- * The frame's step that redirects page loads on a loopback IP to PUBLIC_URL (true: it answered);
- * null when PUBLIC_URL is not localhost, so nothing is ever redirected.
+ * The frame's step that redirects page loads on a loopback IP to PUBLIC_URL: the URL to send the
+ * browser to, or null. Only for a PUBLIC_URL on localhost (null otherwise: nothing redirects).
  */
-export function canonicalLoopbackHost(publicUrl: URL): ((ctx: AppContext) => boolean) | null {
+export function loopbackRedirect(publicUrl: URL): ((method: string, path: string, headers: HeaderSource & { readonly req: { url?: string } }) => string | null) | null {
   if (publicUrl.hostname !== 'localhost') return null;
-  return (ctx) => {
+  return (method, path, headers) => {
     // Cheapest tests first: API calls and non-page methods never look at the host.
-    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || API.test(ctx.path)) return false;
-    const hostname = ctx.host.replace(/:\d+$/, '');
-    if (!LOOPBACK_IP.test(hostname) || ctx.accepts('html') !== 'html') return false;
-    const port = ctx.host.slice(hostname.length); // keep the port the browser used
-    ctx.redirect(`${publicUrl.protocol}//localhost${port}${ctx.url}`);
-    return true;
+    if ((method !== 'GET' && method !== 'HEAD') || API.test(path)) return null;
+    const host = headers.get('host');
+    const hostname = host.replace(/:\d+$/, '');
+    if (!LOOPBACK_IP.test(hostname) || !acceptsHtml(headers.get('accept'))) return null;
+    const port = host.slice(hostname.length); // keep the port the browser used
+    return `${publicUrl.protocol}//localhost${port}${headers.req.url ?? '/'}`;
   };
 }

@@ -2,15 +2,16 @@
 import type { Next } from 'koa';
 import type { RouterContext } from '@koa/router';
 import type { Principal } from '../shared/principal.ts';
+import type { Exchange } from './exchange.ts';
 
 export interface AppState {
+  /** the frame's exchange for this request (src/http/frame.ts): what relays and logs use */
+  exchange?: Exchange;
   requestId: string;
   clientIp: string;
   principal?: Principal;
-  /** request body bytes exactly as received (JSON routes that forward or sign them) */
-  rawBody?: Buffer;
-  /** parsed copy of rawBody */
-  json?: unknown;
+  /** a route's JSON body, parsed and validated (src/http/routes.ts) */
+  body?: unknown;
   /** the route pattern of a response no router gave (the web app's pages and files) */
   route?: string;
 }

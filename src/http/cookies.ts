@@ -2,7 +2,7 @@
 // all ask it, so they can never disagree about which cookies a request carries (a hand-written
 // pattern once missed `name =value`, which the authenticator's parser accepted).
 import { parseCookie } from 'cookie';
-import type { HeaderSource } from './request-io.ts';
+import type { HeaderSource } from './exchange.ts';
 
 /** The value of cookie `name` in the request (the first one when repeated), or null. */
 export function readCookie(headers: HeaderSource, name: string): string | null {

@@ -1,6 +1,6 @@
 // CORS. Listed origins (ALLOWED_ORIGINS and PUBLIC_URL's) may send credentials; any other
 // origin may call with a bearer key but never with cookies (`*`, no credentials).
-import type { AppContext } from './context.ts';
+import type { HeaderSource } from './exchange.ts';
 
 const EXPOSED = [
   'x-request-id', 'retry-after', 'openai-processing-ms', 'openai-version',
@@ -19,20 +19,11 @@ export function corsHeaders(listed: ReadonlySet<string>): CorsHeaders {
     : forOthers);
 }
 
-/** The frame's CORS step: sets the response headers, and answers a preflight (true). */
-export function cors(headersFor: CorsHeaders): (ctx: AppContext) => boolean {
-  return (ctx) => {
-    const origin = ctx.get('origin');
-    if (!origin) return false;
-    ctx.vary('Origin');
-    for (const [name, value] of headersFor(origin)) ctx.set(name, value);
-    if (ctx.method !== 'OPTIONS' || !ctx.get('access-control-request-method')) return false;
-    ctx.set('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-    const requested = ctx.get('access-control-request-headers');
-    // Only header names are reflected; browsers still withhold cookies for unlisted origins.
-    if (/^[A-Za-z0-9 ,_-]{0,2000}$/.test(requested)) ctx.set('access-control-allow-headers', requested || 'authorization, content-type');
-    ctx.set('access-control-max-age', '600');
-    ctx.status = 204;
-    return true;
-  };
+/** Sets a preflight's answer headers (the frame answers it with 204). */
+export function preflight(ex: HeaderSource & { set(name: string, value: string): void }): void {
+  ex.set('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+  const requested = ex.get('access-control-request-headers');
+  // Only header names are reflected; browsers still withhold cookies for unlisted origins.
+  if (/^[A-Za-z0-9 ,_-]{0,2000}$/.test(requested)) ex.set('access-control-allow-headers', requested || 'authorization, content-type');
+  ex.set('access-control-max-age', '600');
 }

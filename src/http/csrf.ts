@@ -6,7 +6,7 @@
 // covers login CSRF on the sign-in routes and every cookie-authenticated route alike.
 import { AppError } from '../errors.ts';
 import { readCookie } from './cookies.ts';
-import type { HeaderSource } from './request-io.ts';
+import type { HeaderSource } from './exchange.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,9 +1,6 @@
 // /openapi.json and /docs: the API document and a small self-hosted viewer (one HTML page and
 // one same-origin script, no CDN, nothing inline, so the strict CSP holds).
-import type Router from '@koa/router';
-import { createRouter } from './router.ts';
-import type { AppState } from './context.ts';
-import { buildOpenApiDocument } from './openapi.ts';
+import { route, type Route } from './route.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -49,21 +46,31 @@ const VIEWER = `// Renders /openapi.json as a list of operations grouped by tag 
 })().catch(() => { document.getElementById('ops').textContent = 'Could not load /openapi.json'; });
 `;
 
-/** Serves the API document and its viewer. */
-export function createDocsRouter(deps: { publicUrl: string; version: string }): Router<AppState> {
-  const router = createRouter();
-  const doc = JSON.stringify(buildOpenApiDocument(deps.publicUrl, deps.version));
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = doc;
-  });
-  router.get('/docs', (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = PAGE;
-  });
-  router.get('/docs/viewer.js', (ctx) => {
-    ctx.type = 'text/javascript; charset=utf-8';
-    ctx.body = VIEWER;
-  });
-  return router;
+/** Serves the API document (built once, on first request, from every declared route) and its viewer. */
+export function docsRoutes(deps: { document: () => Record<string, unknown> }): Route[] {
+  let doc: string | null = null;
+  return [
+    route({
+      method: 'GET', path: '/openapi.json', access: 'public', doc: { tag: 'operations', summary: 'This document' },
+      handle(ctx) {
+        doc ??= JSON.stringify(deps.document());
+        ctx.type = 'application/json';
+        ctx.body = doc;
+      },
+    }),
+    route({
+      method: 'GET', path: '/docs', access: 'public', doc: { tag: 'operations', summary: 'Browsable API documentation (self-hosted)' },
+      handle(ctx) {
+        ctx.type = 'text/html; charset=utf-8';
+        ctx.body = PAGE;
+      },
+    }),
+    route({
+      method: 'GET', path: '/docs/viewer.js', access: 'public', doc: { tag: 'operations', summary: 'Script of the documentation viewer' },
+      handle(ctx) {
+        ctx.type = 'text/javascript; charset=utf-8';
+        ctx.body = VIEWER;
+      },
+    }),
+  ];
 }

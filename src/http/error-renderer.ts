@@ -4,7 +4,6 @@
 import type { Logger } from '../log.ts';
 import { describeError } from '../log.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
-import type { AppContext } from './context.ts';
 
 const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'invalid_json', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type',
@@ -61,25 +60,6 @@ export function logServerError(logger: Logger, requestId: string, err: AppError)
 }
 
 /** The error of a request no route answered. */
-export function unknownUrl(ctx: AppContext): AppError {
-  return new AppError('not_found', `Unknown request URL: ${ctx.method} ${ctx.path.slice(0, 200)}`);
-}
-
-/**
- * Renders any failure as OpenAI's error body (logging what an operator should hear of). A
- * response whose head went out already (a stream) is ended instead: it ends itself with an SSE
- * error event, and is never left open.
- */
-export function renderError(ctx: AppContext, e: unknown, logger: Logger): void {
-  const err = toAppError(e);
-  logServerError(logger, ctx.state.requestId, err);
-  if (ctx.res.headersSent || !ctx.writable) {
-    if (!ctx.res.writableEnded) ctx.res.end();
-    return;
-  }
-  const { status, headers, body } = errorResponse(err);
-  ctx.status = status;
-  for (const [k, v] of headers) ctx.set(k, v);
-  ctx.set('content-type', ERROR_CONTENT_TYPE);
-  ctx.body = body;
+export function unknownUrl(method: string, path: string): AppError {
+  return new AppError('not_found', `Unknown request URL: ${method} ${path.slice(0, 200)}`);
 }

@@ -1,12 +1,11 @@
 // Operations endpoints: liveness, readiness (database reachable and migrated) and metrics.
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type Router from '@koa/router';
-import { createRouter } from './router.ts';
+import Type from 'typebox';
 import type pg from 'pg';
 import { AppError } from '../errors.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import type { Metrics } from './metrics.ts';
-import type { AppState } from './context.ts';
+import { route, type Route } from './route.ts';
 
 const READY_TIMEOUT_MS = 2_000;
 
@@ -17,32 +16,43 @@ export interface ReadinessCheck {
 }
 
 /** /healthz, /readyz and /metrics. Metrics need METRICS_TOKEN as a bearer, or a loopback peer when no token is set. */
-export function createOpsRouter(deps: { pool: pg.Pool; metrics: Metrics; metricsToken: string | null; readiness?: readonly ReadinessCheck[] }): Router<AppState> {
-  const router = createRouter();
-
-  router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-
-  router.get('/readyz', async (ctx) => {
-    const [database, ...extra] = await Promise.all([readiness(deps.pool), ...(deps.readiness ?? []).map((c) => c.report())]);
-    const checks: Record<string, string> = { ...database };
-    (deps.readiness ?? []).forEach((c, i) => { checks[c.name] = extra[i]!.status; });
-    const ok = database.database === 'ok' && database.migrations === 'ok' && extra.every((r) => r.ready);
-    ctx.status = ok ? 200 : 503;
-    ctx.set('cache-control', 'no-store');
-    ctx.body = { status: ok ? 'ready' : 'unavailable', checks };
-  });
-
-  router.get('/metrics', async (ctx) => {
-    if (!metricsAllowed(ctx.get('authorization'), ctx.req.socket.remoteAddress ?? '', deps.metricsToken)) {
-      throw new AppError('not_found', `Unknown request URL: GET ${ctx.path}`);
-    }
-    ctx.set('content-type', deps.metrics.registry.contentType);
-    ctx.body = await deps.metrics.registry.metrics();
-  });
-
-  return router;
+export function opsRoutes(deps: { pool: pg.Pool; metrics: Metrics; metricsToken: string | null; readiness?: readonly ReadinessCheck[] }): Route[] {
+  return [
+    route({
+      method: 'GET', path: '/healthz', access: 'public',
+      doc: { tag: 'operations', summary: 'Liveness: the process answers', response: Type.Object({ status: Type.Literal('ok') }) },
+      handle(ctx) {
+        ctx.body = { status: 'ok' };
+      },
+    }),
+    route({
+      method: 'GET', path: '/readyz', access: 'public',
+      doc: {
+        tag: 'operations', summary: 'Readiness: database reachable and migrated, attestation working where required (503 otherwise)',
+        response: Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]), checks: Type.Record(Type.String(), Type.String()) }),
+      },
+      async handle(ctx) {
+        const [database, ...extra] = await Promise.all([readiness(deps.pool), ...(deps.readiness ?? []).map((c) => c.report())]);
+        const checks: Record<string, string> = { ...database };
+        (deps.readiness ?? []).forEach((c, i) => { checks[c.name] = extra[i]!.status; });
+        const ok = database.database === 'ok' && database.migrations === 'ok' && extra.every((r) => r.ready);
+        ctx.status = ok ? 200 : 503;
+        ctx.set('cache-control', 'no-store');
+        ctx.body = { status: ok ? 'ready' : 'unavailable', checks };
+      },
+    }),
+    route({
+      method: 'GET', path: '/metrics', access: 'public',
+      doc: { tag: 'operations', summary: 'Prometheus metrics (METRICS_TOKEN bearer, or loopback peers when unset)' },
+      async handle(ctx) {
+        if (!metricsAllowed(ctx.get('authorization'), ctx.req.socket.remoteAddress ?? '', deps.metricsToken)) {
+          throw new AppError('not_found', `Unknown request URL: GET ${ctx.path}`);
+        }
+        ctx.set('content-type', deps.metrics.registry.contentType);
+        ctx.body = await deps.metrics.registry.metrics();
+      },
+    }),
+  ];
 }
 
 async function readiness(pool: pg.Pool): Promise<{ database: string; migrations: string }> {

@@ -1,6 +1,6 @@
 // Every router of the application comes from here: case-sensitive and strict, so a route
 // matches only the path exactly as it was registered (`/v1/admin/users`, never
-// `/V1/ADMIN/users` or `/v1/admin/users/`). dispatchRouters refuses any other router, and the
+// `/V1/ADMIN/users` or `/v1/admin/users/`). routes.ts makes every router with it, and the
 // canonical-path check (canonical-path.ts) refuses the remaining spellings before routing.
 import Router from '@koa/router';
 import type { AppState } from './context.ts';

@@ -1,8 +1,8 @@
 // Security headers on every response; a strict CSP for HTML and a deny-all CSP otherwise.
 import type { ServerResponse } from 'node:http';
-import type { AppContext } from './context.ts';
 
-const HTML_CSP = [
+/** The CSP of pages (text/html): the app's own scripts, styles and connections only. */
+export const htmlCsp = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
   "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ].join('; ');
@@ -33,10 +33,4 @@ export function apiSecurityHeaders(options: { https: boolean }): SecurityHeaders
       for (const [name, value] of headers) res.setHeader(name, value);
     },
   };
-}
-
-/** A page (text/html, its head not sent yet) gets the HTML CSP in place of the API's deny-all one. */
-export function htmlCspForPages(ctx: AppContext): void {
-  if (ctx.headerSent || ctx.response.get('content-security-policy') !== API_CSP) return;
-  if (/text\/html/.test(String(ctx.response.get('content-type')))) ctx.set('content-security-policy', HTML_CSP);
 }

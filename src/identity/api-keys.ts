@@ -35,7 +35,7 @@ export interface ApiKeyService {
    * unless `deferLiveness` is set, which only a caller that checks liveness itself in its own
    * round trip may do (the inference limits check).
    */
-  authenticate(presented: string, options?: { deferLiveness?: boolean }): Principal | null | Promise<Principal | null>;
+  authenticate(presented: string, options?: { deferLiveness?: boolean }): Promise<Principal | null>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -91,7 +91,7 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
       forgot(userId);
     },
     onForget: (fn) => { forgetListeners.push(fn); },
-    authenticate(presented, options = {}) {
+    async authenticate(presented, options = {}) {
       const digest = oneShotHash('sha256', presented, 'hex');
       const nowMs = clock.now().getTime();
       const hit = cache.get(digest, nowMs);
@@ -101,13 +101,11 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
           touchApiKey(db, hit.keyId, clock.now()).catch(() => {});
         }
         // The inference routes' limits check confirms liveness in its own round trip (or knows it
-        // unchanged): a cached key is the answer, without a promise. Elsewhere, one lookup first.
+        // unchanged): a cached key is the answer. Elsewhere, one lookup first.
         if (options.deferLiveness === true) return hit.principal;
-        return isApiKeyLive(db, hit.keyId).then((live) => {
-          if (live) return hit.principal;
-          cache.evictKeyId(hit.keyId);
-          return null;
-        });
+        if (await isApiKeyLive(db, hit.keyId)) return hit.principal;
+        cache.evictKeyId(hit.keyId);
+        return null;
       }
       // Single flight: concurrent first uses of one key share one lookup and verification.
       let p = inflight.get(digest);
@@ -115,7 +113,7 @@ export function createApiKeyService(deps: { db: Queryable; clock: Clock; logger:
         p = verify(presented, digest).finally(() => inflight.delete(digest));
         inflight.set(digest, p);
       }
-      return p;
+      return await p;
     },
   };
 }

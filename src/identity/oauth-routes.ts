@@ -1,11 +1,12 @@
 // GET /v1/auth/{provider}?return_to=… → 302 to the provider; GET /v1/auth/{provider}/callback
 // → session cookie + 302 to return_to. Codes and tokens never reach a URL we emit or a log.
-import type Router from '@koa/router';
 import * as client from 'openid-client';
+import Type from 'typebox';
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import type { AppContext, AppState } from '../http/context.ts';
+import type { AppContext, AppMiddleware } from '../http/context.ts';
+import { route, type Route } from '../http/route.ts';
 import type { Logger } from '../log.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import type { OAuthTransactions } from './oauth-transaction.ts';
@@ -16,25 +17,40 @@ import type { SessionService } from './sessions.ts';
 import { attemptSignIn, type CompleteSignIn } from './sign-in.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 
-/** Adds the redirect and callback routes of `provider` to the /v1/auth router. */
-export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider, deps: {
-  db: Pool; clock: Clock; logger: Logger; publicUrl: URL; allowedOrigins: readonly string[]; transactions: OAuthTransactions;
-  cookie: SessionCookie; sessions: SessionService; completeSignIn: CompleteSignIn; audit: AuditLog;
-}): void {
-  const redirectUri = new URL(`/v1/auth/${provider.name}/callback`, deps.publicUrl).href;
+/** What a provider sends to its callback: its own parameters, whatever they are (read by openid-client). */
+const CALLBACK_QUERY = Type.Object({}, { additionalProperties: Type.String({ maxLength: 8192 }) });
 
-  router.get(`/${provider.name}`, async (ctx) => {
+/** The redirect and callback routes of `provider`. */
+export function oauthRoutes(provider: OAuthProvider, deps: {
+  db: Pool; clock: Clock; logger: Logger; publicUrl: URL; allowedOrigins: readonly string[]; transactions: OAuthTransactions;
+  cookie: SessionCookie; sessions: SessionService; completeSignIn: CompleteSignIn; audit: AuditLog; before: readonly AppMiddleware[];
+}): Route[] {
+  const redirectUri = new URL(`/v1/auth/${provider.name}/callback`, deps.publicUrl).href;
+  const label = provider.name === 'github' ? 'GitHub' : 'Google';
+  const start = route({
+    method: 'GET', path: `/v1/auth/${provider.name}`, access: 'public', before: deps.before,
+    query: Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 2048 })) }, { additionalProperties: false }),
+    doc: { tag: 'sign-in', summary: `Start ${label} sign-in (302; PKCE, state${provider.name === 'google' ? ', nonce' : ''})`, status: 302 },
+    handle: (ctx, { query }) => begin(ctx, query.return_to),
+  });
+  const done = route({
+    method: 'GET', path: `/v1/auth/${provider.name}/callback`, access: 'public', before: deps.before, query: CALLBACK_QUERY,
+    doc: { tag: 'sign-in', summary: `${label} redirect target: sets the session cookie, 302 to return_to`, status: 302 },
+    handle: (ctx) => finish(ctx),
+  });
+
+  async function begin(ctx: AppContext, returnToParam: string | undefined): Promise<void> {
     const state = client.randomState();
     const nonce = client.randomNonce();
     const verifier = client.randomPKCECodeVerifier();
     const url = await provider.authorizationUrl({ redirectUri, state, nonce, codeChallenge: await client.calculatePKCECodeChallenge(verifier) });
-    const returnTo = safeReturnTo(ctx.query.return_to, deps.publicUrl, deps.allowedOrigins);
+    const returnTo = safeReturnTo(returnToParam, deps.publicUrl, deps.allowedOrigins);
     await deps.transactions.begin(ctx, { provider: provider.name, state, nonce, verifier, returnTo });
     ctx.set('cache-control', 'no-store');
     ctx.redirect(url.href);
-  });
+  }
 
-  router.get(`/${provider.name}/callback`, async (ctx) => {
+  async function finish(ctx: AppContext): Promise<void> {
     ctx.set('cache-control', 'no-store');
     try {
       await callback(ctx);
@@ -47,7 +63,7 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
       ctx.status = 302;
       ctx.redirect(`/login?error=${encodeURIComponent(code)}`);
     }
-  });
+  }
 
   async function callback(ctx: AppContext): Promise<void> {
     let returnTo = '/';
@@ -71,4 +87,6 @@ export function addOAuthRoutes(router: Router<AppState>, provider: OAuthProvider
     const userId = await resolveIdentity(deps.db, deps.clock, identity, signedIn?.userId ?? null);
     return { userId, returnTo: tx.returnTo };
   }
+
+  return [start, done];
 }

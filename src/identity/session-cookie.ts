@@ -2,7 +2,7 @@
 // name without Secure for http://localhost use. Written by hand because Koa's cookies refuse
 // Secure cookies on the plain-http hop behind a TLS-terminating proxy.
 import type { AppContext } from '../http/context.ts';
-import type { HeaderSource } from '../http/request-io.ts';
+import type { HeaderSource } from '../http/exchange.ts';
 import { readCookie } from '../http/cookies.ts';
 
 export interface SessionCookie {

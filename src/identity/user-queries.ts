@@ -89,3 +89,15 @@ export async function deleteUser(db: Queryable, id: string): Promise<boolean> {
   const res = await query(db, 'delete from users where id = $1', [id]);
   return res.rowCount === 1;
 }
+
+/** Locks a user row for the rest of the transaction; returns its state, or null. */
+export async function lockUserLimits(db: Queryable, id: string): Promise<{ tier: string; limit_overrides: Record<string, number | null> } | null> {
+  const res = await query<{ tier: string; limit_overrides: Record<string, number | null> }>(db,
+    'select tier, limit_overrides from users where id = $1 for update', [id]);
+  return res.rows[0] ?? null;
+}
+
+/** Sets a user's tier and overrides. */
+export async function updateUserLimits(db: Queryable, id: string, tier: string, overrides: Record<string, number | null>): Promise<void> {
+  await query(db, 'update users set tier = $2, limit_overrides = $3 where id = $1', [id, tier, JSON.stringify(overrides)]);
+}

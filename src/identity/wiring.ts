@@ -2,13 +2,12 @@
 // the session authenticator, the CSRF middleware, and the /v1/auth, /login and
 // /v1/users/me routers' dependencies.
 import { hkdfSync } from 'node:crypto';
-import type Router from '@koa/router';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../http/authenticate.ts';
-import type { AppState } from '../http/context.ts';
+import type { Route } from '../http/route.ts';
 import { csrfCheck, type CsrfCheck } from '../http/csrf.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import { createSessionService, type SessionService } from './sessions.ts';
@@ -20,8 +19,8 @@ import { createOAuthTransactions } from './oauth-transaction.ts';
 import { createPasswordService } from './passwords.ts';
 import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
 import { signInCompleter } from './sign-in.ts';
-import { createAuthRouter } from './sign-in-routes.ts';
-import { createLoginPageRouter } from './login-page.ts';
+import { signInRoutes } from './sign-in-routes.ts';
+import { loginPageRoutes } from './login-page.ts';
 import { createAccountService, type AccountService, type DeleteUserObjects } from './account.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 
@@ -35,7 +34,7 @@ export interface SignIn {
   readonly account: AccountService;
   readonly sealing: SealingKey;
   /** /v1/auth/* and /login */
-  readonly routers: Array<Router<AppState>>;
+  readonly routes: Route[];
 }
 
 /** Wires sessions, passkeys, OAuth providers and account self-service. */
@@ -58,7 +57,7 @@ export function createSignIn(deps: {
   // A key of its own, so a transaction cookie can never be opened as settings or vice versa.
   const transactionKey = sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', deps.sessionSecret, 'cloister', 'cloister/sealing/oauth-transaction', 32)));
   const transactions = createOAuthTransactions({ db, clock, sealing: transactionKey, secure: publicUrl.protocol === 'https:' });
-  const authRouter = createAuthRouter({
+  const authRoutes = signInRoutes({
     publicUrl, allowedOrigins: config.server.allowedOrigins, oauth, transactions,
     passwords: config.auth.passwordEnabled ? createPasswordService(db, clock) : null,
     db, clock, logger, ratePerMinute: config.auth.authRatePerMinute,
@@ -70,6 +69,6 @@ export function createSignIn(deps: {
     authenticator: sessionAuthenticator(cookie, sessions),
     csrfCheck: csrf,
     cookie, sessions, passkeys, account, sealing,
-    routers: [authRouter, createLoginPageRouter()],
+    routes: [...authRoutes, ...loginPageRoutes()],
   };
 }

@@ -2,7 +2,7 @@
 // upstream's own OpenAI-shaped refusals (and nothing else of its errors), parse copies, hash.
 import { hash } from 'node:crypto';
 import { AppError } from '../errors.ts';
-import type { RequestIo } from '../http/request-io.ts';
+import type { RequestIo } from '../http/exchange.ts';
 import { passedBack, type UpstreamHeaders } from '../upstream/client.ts';
 
 /** Copies upstream's rate-limit and timing headers onto the response (a guard's own win). */

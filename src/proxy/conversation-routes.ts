@@ -2,62 +2,95 @@
 // the id reaches the client; deleting forwards first and then marks the row deleted. Items in a
 // body are walked for references (body-references.ts); the items an answer shows the owner
 // are recorded as theirs before it is sent (revealed-items.ts).
-import type Router from '@koa/router';
-import { createRouter } from '../http/router.ts';
-import type { AppState } from '../http/context.ts';
-import { assertUpstreamId } from '../conversations/ownership.ts';
-import { proxyHelpers, type ProxyDeps } from './routes.ts';
+import Type from 'typebox';
+import { route, type Route } from '../http/route.ts';
+import { UPSTREAM_ID } from '../conversations/ownership.ts';
+import { FORWARD, FORWARD_OPTIONAL, ID_PARAM, INCLUDE_QUERY, PAGE_QUERY, proxyHelpers, type ProxyDeps } from './routes.ts';
 import { CONVERSATION_CREATE, CONVERSATION_ITEMS_CREATE, METADATA_UPDATE } from './body-references.ts';
 
-/** Upstream conversation routes (POST create, GET/POST/DELETE one, items). */
-export function createConversationProxyRouter(deps: ProxyDeps): Router<AppState> {
-  const router = createRouter({ prefix: '/v1' });
-  const h = proxyHelpers(deps);
-  const base = [deps.auth, h.requireUpstream];
+const ITEM_PARAMS = Type.Object({ id: Type.String({ pattern: UPSTREAM_ID.source }), item_id: Type.String({ pattern: UPSTREAM_ID.source }) });
 
-  router.post('/conversations', ...base, h.optionalBody, h.references(CONVERSATION_CREATE), (ctx) => {
-    return h.forward(ctx, 'POST', '/conversations', {
-      query: false,
-      observer: {
-        onJson: async (body) => {
-          if (typeof body.id === 'string') await deps.ownership.record('conversation', body.id, h.userId(ctx));
-        },
+/** Upstream conversation routes (POST create, GET/POST/DELETE one, items). */
+export function conversationProxyRoutes(deps: ProxyDeps): Route[] {
+  const h = proxyHelpers(deps);
+  const tag = 'conversations';
+  return [
+    route({
+      method: 'POST', path: '/v1/conversations', access: 'user', body: FORWARD_OPTIONAL,
+      doc: { tag, summary: 'Create a conversation (you become its owner)' },
+      async handle(ctx, { body }) {
+        h.requireUpstream();
+        await h.references(ctx, body, CONVERSATION_CREATE);
+        return h.forward(ctx, 'POST', '/conversations', {
+          query: false,
+          body,
+          observer: {
+            onJson: async (answer) => {
+              if (typeof answer.id === 'string') await deps.ownership.record('conversation', answer.id, h.userId(ctx));
+            },
+          },
+        });
       },
-    });
-  });
-  router.get('/conversations/:id', ...base, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    return h.forward(ctx, 'GET', `/conversations/${id}`);
-  });
-  router.post('/conversations/:id', ...base, h.body, h.references(METADATA_UPDATE), async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    return h.forward(ctx, 'POST', `/conversations/${id}`, { query: false });
-  });
-  router.delete('/conversations/:id', ...base, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    await h.forward(ctx, 'DELETE', `/conversations/${id}`, { query: false });
-    if (ctx.status >= 200 && ctx.status < 300) await deps.ownership.markDeleted('conversation', id, h.userId(ctx));
-  });
-  router.get('/conversations/:id/items', ...base, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    return h.forward(ctx, 'GET', `/conversations/${id}/items`, { observer: h.revealing(ctx, 'list', id) });
-  });
-  router.post('/conversations/:id/items', ...base, h.body, h.references(CONVERSATION_ITEMS_CREATE), async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    return h.forward(ctx, 'POST', `/conversations/${id}/items`, { observer: h.revealing(ctx, 'list', id) });
-  });
-  router.get('/conversations/:id/items/:item_id', ...base, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    const item = String(ctx.params.item_id);
-    assertUpstreamId(item, 'item', 'item_id');
-    return h.forward(ctx, 'GET', `/conversations/${id}/items/${item}`, { observer: h.revealing(ctx, 'item', id) });
-  });
-  router.delete('/conversations/:id/items/:item_id', ...base, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'conversation');
-    const item = String(ctx.params.item_id);
-    assertUpstreamId(item, 'item', 'item_id');
-    await h.forward(ctx, 'DELETE', `/conversations/${id}/items/${item}`, { query: false });
-    if (ctx.status >= 200 && ctx.status < 300) await deps.ownership.markDeleted('item', item, h.userId(ctx));
-  });
-  return router;
+    }),
+    route({
+      method: 'GET', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM,
+      doc: { tag, summary: 'Retrieve your conversation' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        return h.forward(ctx, 'GET', `/conversations/${id}`);
+      },
+    }),
+    route({
+      method: 'POST', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM, body: FORWARD,
+      doc: { tag, summary: 'Update your conversation (metadata)' },
+      async handle(ctx, { params, body }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        await h.references(ctx, body, METADATA_UPDATE);
+        return h.forward(ctx, 'POST', `/conversations/${id}`, { query: false, body });
+      },
+    }),
+    route({
+      method: 'DELETE', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM,
+      doc: { tag, summary: 'Delete your conversation' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        await h.forward(ctx, 'DELETE', `/conversations/${id}`, { query: false });
+        await h.deleted(ctx, 'conversation', id);
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/conversations/:id/items', access: 'user', params: ID_PARAM, query: PAGE_QUERY,
+      doc: { tag, summary: 'List items of your conversation' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        return h.forward(ctx, 'GET', `/conversations/${id}/items`, { observer: h.revealing(ctx, 'list', id) });
+      },
+    }),
+    route({
+      method: 'POST', path: '/v1/conversations/:id/items', access: 'user', params: ID_PARAM, query: INCLUDE_QUERY, body: FORWARD,
+      doc: { tag, summary: 'Add items to your conversation' },
+      async handle(ctx, { params, body }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        await h.references(ctx, body, CONVERSATION_ITEMS_CREATE);
+        return h.forward(ctx, 'POST', `/conversations/${id}/items`, { body, observer: h.revealing(ctx, 'list', id) });
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/conversations/:id/items/:item_id', access: 'user', params: ITEM_PARAMS, query: INCLUDE_QUERY,
+      doc: { tag, summary: 'Retrieve an item of your conversation' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        return h.forward(ctx, 'GET', `/conversations/${id}/items/${params.item_id}`, { observer: h.revealing(ctx, 'item', id) });
+      },
+    }),
+    route({
+      method: 'DELETE', path: '/v1/conversations/:id/items/:item_id', access: 'user', params: ITEM_PARAMS,
+      doc: { tag, summary: 'Delete an item of your conversation' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'conversation');
+        await h.forward(ctx, 'DELETE', `/conversations/${id}/items/${params.item_id}`, { query: false });
+        await h.deleted(ctx, 'item', params.item_id);
+      },
+    }),
+  ];
 }

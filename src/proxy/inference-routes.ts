@@ -1,17 +1,15 @@
-// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings, behind the
-// one frame like every route. Per request: authenticate, require an
-// upstream, read the body, walk it for references (a refused one is a 400 before the limits or
-// the database see the request), pass the limits, check every referenced id is the caller's
-// (one query for all of them, none when there are none), relay.
-import type Router from '@koa/router';
-import { createRouter } from '../http/router.ts';
+// The inference routes: POST /v1/chat/completions, /v1/responses and /v1/embeddings. Hot
+// routes: the frame finds them by exact match and serves them on its Exchange after the same
+// steps as every route, behind the user guard, their body read as exact bytes. Per request:
+// require an upstream, walk the body for references (a refused one is a 400 before the limits
+// or the database see the request), pass the limits, check every referenced id is the
+// caller's (one query for all of them, none when there are none), relay.
 import { AppError } from '../errors.ts';
 import type { Principal } from '../shared/principal.ts';
-import { authenticate, type Authenticator } from '../http/authenticate.ts';
-import { readJsonBody, type JsonBody } from '../http/body.ts';
-import type { AppState } from '../http/context.ts';
+import type { JsonBody } from '../http/body.ts';
 import type { RequestMeter } from '../shared/metering.ts';
-import { koaIo, type RequestIo } from '../http/request-io.ts';
+import type { Exchange } from '../http/exchange.ts';
+import { route, type Route } from '../http/route.ts';
 import type { InferenceLimits } from '../limits/inference-guard.ts';
 import type { ProxyDeps } from './routes.ts';
 import { relay } from './relay.ts';
@@ -22,9 +20,7 @@ import type { Shape } from './reference-walk.ts';
 import type { ModelNames } from './model-names.ts';
 import { reservationFor } from './token-reservation.ts';
 
-export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
-  /** API keys (whose liveness the limits check confirms) and sessions */
-  readonly authenticators: readonly Authenticator[];
+export interface InferenceDeps extends ProxyDeps {
   readonly limits: InferenceLimits;
   /** the names usage rows may carry */
   readonly models: ModelNames;
@@ -34,7 +30,7 @@ export interface InferenceDeps extends Omit<ProxyDeps, 'auth'> {
 
 /** One admitted inference request. */
 interface Inference {
-  readonly io: RequestIo;
+  readonly io: Exchange;
   readonly principal: Principal;
   readonly body: JsonBody;
   readonly meter: RequestMeter | undefined;
@@ -67,17 +63,13 @@ function conversationRef(json: Record<string, unknown>): string | null {
 }
 
 /** The inference routes. */
-export function createInferenceRoutes(deps: InferenceDeps): { router: Router<AppState> } {
-  const relayDeps: RelayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
-  const bodyOptions = { limitBytes: deps.bodyLimitBytes };
+export function inferenceRoutes(deps: InferenceDeps): Route[] {
+  const relayDeps: RelayDeps = { upstream: deps.upstream, clock: deps.clock, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
 
   /** The steps every inference request takes before its route, and the lease and reservation given back after. */
-  const inference = (kind: Kind, shape: Shape, route: (r: Inference) => Promise<void>) => async (io: RequestIo): Promise<void> => {
-    const known = authenticate(deps.authenticators, io);
-    const principal = known instanceof Promise ? await known : known;
-    io.principal = principal;
+  const inference = (kind: Kind, shape: Shape, route: (r: Inference) => Promise<void>) => async (io: Exchange, body: JsonBody): Promise<void> => {
+    const principal = io.principal!;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
-    const body = (await readJsonBody(io.req, io, bodyOptions))!;
     const references = bodyReferences(body.json, shape);
     const model = deps.models.usageName(modelOf(body.json));
     const background = kind === 'response' && body.json.background === true;
@@ -133,9 +125,22 @@ export function createInferenceRoutes(deps: InferenceDeps): { router: Router<App
     return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
   });
 
-  const router = createRouter();
-  router.post('/v1/chat/completions', (ctx) => chatCompletions(koaIo(ctx)));
-  router.post('/v1/responses', (ctx) => responses(koaIo(ctx)));
-  router.post('/v1/embeddings', (ctx) => embeddings(koaIo(ctx)));
-  return { router };
+  const body = { forward: true } as const;
+  return [
+    route({
+      method: 'POST', path: '/v1/chat/completions', access: 'user', body,
+      doc: { tag: 'chat', summary: 'Create a chat completion (stream or not); signed', stream: true, limited: true },
+      serve: (ex, input) => chatCompletions(ex, input.body),
+    }),
+    route({
+      method: 'POST', path: '/v1/responses', access: 'user', body,
+      doc: { tag: 'responses', summary: 'Create a response (stream, background); conversation and previous_response_id must be yours; signed', stream: true, limited: true },
+      serve: (ex, input) => responses(ex, input.body),
+    }),
+    route({
+      method: 'POST', path: '/v1/embeddings', access: 'user', body,
+      doc: { tag: 'embeddings', summary: 'Create embeddings', limited: true },
+      serve: (ex, input) => embeddings(ex, input.body),
+    }),
+  ];
 }

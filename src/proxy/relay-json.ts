@@ -1,7 +1,7 @@
 // The non-streaming relay: upstream's answer is gathered (bounded), its parsed copy shown to
 // the observer (ownership is recorded before the client can see an id), then sent whole with
 // upstream's own content type (not one looked up again, nor a charset upstream did not send). The client leaving aborts the upstream request.
-import type { RequestIo } from '../http/request-io.ts';
+import type { RequestIo } from '../http/exchange.ts';
 import { gatherAnswer, type UpstreamAnswer, type UpstreamRequest } from '../upstream/client.ts';
 import type { Observer, RelayDeps } from './relay-types.ts';
 import { contentTypeOf, isJsonType, parseObject, passBackHeaders, respondRefusal, sha256 } from './answer.ts';

@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { AppError, describeCode } from '../errors.ts';
-import type { RequestIo } from '../http/request-io.ts';
+import type { RequestIo } from '../http/exchange.ts';
 import { MAX_GATHERED_BYTES, type UpstreamCall, type UpstreamHeaders, type UpstreamRequest, type UpstreamSink } from '../upstream/client.ts';
 import type { Observer, RelayDeps, RelayOutcome } from './relay-types.ts';
 import { contentTypeOf, parseObject, passBackHeaders, respondRefusal, sha256, upstreamRefusal } from './answer.ts';
@@ -30,7 +30,8 @@ class SseWriter {
   readonly hash: Hash | null;
   bytes = 0;
   private tail = '\n\n';
-  lastWrite = Date.now();
+  /** bytes went out since the heartbeat last looked */
+  wrote = false;
   private readonly res: ServerResponse;
   constructor(res: ServerResponse, hashing: boolean) {
     this.res = res;
@@ -48,7 +49,7 @@ class SseWriter {
     this.hash?.update(bytes);
     this.bytes += bytes.length;
     this.tail = (this.tail + lastFour(bytes)).slice(-4);
-    this.lastWrite = Date.now();
+    this.wrote = true;
     if (this.res.write(bytes)) return undefined;
     return drained(this.res);
   }
@@ -93,7 +94,7 @@ class StreamRelay implements UpstreamSink {
   private readonly res: ServerResponse;
   private readonly writer: SseWriter;
   private call: UpstreamCall | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private heartbeat: (() => void) | null = null;
   /** the status line and headers went out: failures are SSE events from here on */
   private committed = false;
   private status = 200;
@@ -136,12 +137,23 @@ class StreamRelay implements UpstreamSink {
     this.res.once('close', this.onClose);
     const { heartbeatMs } = this.deps;
     // While upstream is silent (thinking before its first byte, or between chunks), a comment
-    // keeps proxies and load balancers from cutting the connection.
-    this.heartbeat = setInterval(() => {
-      if (this.busy || this.mode === 'gather' || Date.now() - this.writer.lastWrite < heartbeatMs || !this.writer.atBoundary) return;
+    // keeps proxies and load balancers from cutting the connection. The clock ticks at most a
+    // second apart and counts the silence; a write starts the count again.
+    const tick = Math.max(5, Math.min(heartbeatMs, 1000));
+    let silentMs = 0;
+    this.heartbeat = this.deps.clock.every(tick, () => {
+      if (this.writer.wrote) {
+        this.writer.wrote = false;
+        silentMs = 0;
+        return;
+      }
+      silentMs += tick;
+      if (this.busy || this.mode === 'gather' || silentMs < heartbeatMs || !this.writer.atBoundary) return;
+      silentMs = 0;
       this.commit(200);
       void this.writer.write(PING);
-    }, Math.max(5, Math.min(heartbeatMs, 1000)));
+      this.writer.wrote = false;
+    });
   }
 
   private commit(status: number): void {
@@ -349,7 +361,7 @@ class StreamRelay implements UpstreamSink {
   }
 
   private stopTimers(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.();
     this.heartbeat = null;
     this.res.off('close', this.onClose);
   }

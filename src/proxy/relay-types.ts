@@ -1,6 +1,7 @@
 // What the relay takes and tells: its dependencies, its observer (ownership, usage, hashes)
 // and its outcome. Apart from relay.ts, so the JSON and SSE relays need not import their caller.
 import type { Logger } from '../log.ts';
+import type { Clock } from '../clock.ts';
 import type { UpstreamClient, UpstreamRequest } from '../upstream/client.ts';
 import type { IdempotencyKeys } from './idempotency-key.ts';
 
@@ -41,6 +42,8 @@ export interface Observer {
 
 export interface RelayDeps {
   readonly upstream: UpstreamClient;
+  /** the stream heartbeat's timer */
+  readonly clock: Clock;
   readonly heartbeatMs: number;
   readonly logger: Logger;
   readonly idempotencyKeys: IdempotencyKeys;

@@ -3,7 +3,7 @@
 // the bytes is parsed only to learn ids and usage; `observe` may record ownership before the
 // bytes that reveal an id reach the client. The JSON path is relay-json.ts, the SSE path
 // relay-stream.ts, and what both do with an answer is answer.ts.
-import type { RequestIo } from '../http/request-io.ts';
+import type { RequestIo } from '../http/exchange.ts';
 import type { UpstreamRequest } from '../upstream/client.ts';
 import type { Observer, RelayDeps, RelayRequest } from './relay-types.ts';
 import { relayJson } from './relay-json.ts';

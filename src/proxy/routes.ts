@@ -2,21 +2,22 @@
 // completions, responses by id. Every id in a path, and every reference in a body, is
 // ownership-checked before anything goes upstream; upstream list endpoints, which would show
 // every user's objects under the shared key, are refused. The items an answer shows the owner
-// are recorded as theirs (revealed-items.ts).
-import type Router from '@koa/router';
-import { createRouter } from '../http/router.ts';
+// are recorded as theirs (revealed-items.ts). Only the query parameters a route declares are
+// forwarded; any other is refused.
+import Type from 'typebox';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { AppContext, AppMiddleware, AppState } from '../http/context.ts';
-import { jsonBody } from '../http/body.ts';
+import type { Clock } from '../clock.ts';
+import type { AppContext } from '../http/context.ts';
+import type { JsonBody } from '../http/body.ts';
+import { route, type Route } from '../http/route.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
-import type { Ownership } from '../conversations/ownership.ts';
+import { UPSTREAM_ID, type Ownership } from '../conversations/ownership.ts';
 import type { OwnedKind } from '../conversations/queries.ts';
 import type { ExchangeEvents } from './exchange-events.ts';
 import { relay } from './relay.ts';
 import type { Observer } from './relay-types.ts';
 import type { IdempotencyKeys } from './idempotency-key.ts';
-import { koaIo } from '../http/request-io.ts';
 import { assertOwnsReferences, bodyReferences, METADATA_UPDATE, NO_FIELDS } from './body-references.ts';
 import type { Shape } from './reference-walk.ts';
 import { revealedItemsObserver } from './revealed-items.ts';
@@ -28,90 +29,74 @@ export interface ProxyDeps {
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
   readonly logger: Logger;
+  readonly clock: Clock;
   readonly heartbeatMs: number;
-  readonly bodyLimitBytes: number;
   /** namespaces a client's Idempotency-Key per user before it goes upstream */
   readonly idempotencyKeys: IdempotencyKeys;
-  /** authentication (sets ctx.state.principal) */
-  readonly auth: AppMiddleware;
   /** charges a finished response's usage to the limits when it is still owed (background responses) */
   readonly chargeResponse: ChargeResponse;
 }
 
 const MODEL_SEGMENT = /^[A-Za-z0-9._:@+-]{1,128}$/;
 
-/** Shared helpers for proxy routers. */
+/** A path parameter that is an upstream id (no separators, dots or encodings). */
+export const ID_PARAM = Type.Object({ id: Type.String({ pattern: UPSTREAM_ID.source }) });
+const INCLUDABLE = Type.String({ pattern: '^[a-z_.]{1,100}$' });
+/** What the SDKs send for `include` (`include[]=…`, repeated). */
+const INCLUDE = { 'include[]': Type.Optional(Type.Union([INCLUDABLE, Type.Array(INCLUDABLE, { maxItems: 20 })])) };
+/** A cursor page's query, as OpenAI's list endpoints take it. */
+export const PAGE_QUERY = Type.Object({
+  after: Type.Optional(Type.String({ pattern: UPSTREAM_ID.source })),
+  before: Type.Optional(Type.String({ pattern: UPSTREAM_ID.source })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  ...INCLUDE,
+}, { additionalProperties: false });
+export const INCLUDE_QUERY = Type.Object(INCLUDE, { additionalProperties: false });
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+/** A body forwarded upstream byte for byte. */
+export const FORWARD = { forward: true } as const;
+export const FORWARD_OPTIONAL = { forward: true, optional: true } as const;
+
+/** Shared helpers for proxy routes. */
 export function proxyHelpers(deps: ProxyDeps) {
-  const relayDeps = { upstream: deps.upstream, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
-  const requireUpstream: AppMiddleware = async (_ctx, next) => {
-    if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
-    await next();
-  };
-  const body = jsonBody({ limitBytes: deps.bodyLimitBytes });
-  const optionalBody = jsonBody({ limitBytes: deps.bodyLimitBytes, optional: true });
+  const relayDeps = { upstream: deps.upstream, clock: deps.clock, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
   const userId = (ctx: AppContext) => ctx.state.principal!.userId;
-  /** Checks the path parameter `name` is an id of `kind` the caller owns; returns it. */
-  const owned = async (ctx: AppContext, name: string, kind: OwnedKind) => {
-    const id = String(ctx.params[name] ?? '');
+  /** Refuses while no upstream is configured (before anything is looked up). */
+  const requireUpstream = () => {
+    if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
+  };
+  /** Checks `id` is an id of `kind` the caller owns; returns it. */
+  const owned = async (ctx: AppContext, id: string, kind: OwnedKind) => {
+    requireUpstream();
     await deps.ownership.assertOwns(kind, id, userId(ctx));
     return id;
   };
-  /** Walks the body (ctx.state.json, after `body`) against `shape`; checks its references are the caller's. */
-  const references = (shape: Shape): AppMiddleware => async (ctx, next) => {
-    const owned = assertOwnsReferences(deps.ownership, bodyReferences(ctx.state.json, shape), userId(ctx));
-    if (owned) await owned;
-    await next();
+  /** Walks a forwarded body against `shape`; checks its references are the caller's. */
+  const references = async (ctx: AppContext, body: JsonBody | null, shape: Shape) => {
+    const found = assertOwnsReferences(deps.ownership, bodyReferences(body?.json, shape), userId(ctx));
+    if (found) await found;
   };
   /** Records the items an answer about the caller's own object shows them. */
   const revealing = (ctx: AppContext, source: 'response' | 'list' | 'item', conversationId: string | null = null) =>
     revealedItemsObserver(deps.ownership, userId(ctx), source, conversationId);
-  const forward = (ctx: AppContext, method: 'GET' | 'POST' | 'DELETE', path: string, options: { stream?: boolean; observer?: Observer; query?: boolean } = {}) =>
-    relay(koaIo(ctx), relayDeps, {
+  const forward = (ctx: AppContext, method: 'GET' | 'POST' | 'DELETE', path: string, options: { body?: JsonBody | null; stream?: boolean; observer?: Observer; query?: boolean } = {}) =>
+    relay(ctx.state.exchange!, relayDeps, {
       method, path,
       query: options.query === false ? undefined : ctx.querystring || undefined,
-      body: method === 'POST' ? ctx.state.rawBody ?? Buffer.from('{}') : undefined,
+      body: method === 'POST' ? options.body?.raw ?? Buffer.from('{}') : undefined,
     }, { stream: options.stream ?? false, observer: options.observer });
-  return { requireUpstream, body, optionalBody, references, revealing, userId, owned, forward };
+  /** After a successful upstream DELETE, the ownership row is marked deleted. */
+  const deleted = async (ctx: AppContext, kind: OwnedKind, id: string) => {
+    const status = ctx.state.exchange!.res.statusCode;
+    if (status >= 200 && status < 300) await deps.ownership.markDeleted(kind, id, userId(ctx));
+  };
+  return { requireUpstream, references, revealing, userId, owned, forward, deleted };
 }
 
-/** Routes for models, stored chat completions and responses by id. */
-export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
-  const router = createRouter({ prefix: '/v1' });
+/** Models, stored chat completions and responses by id. */
+export function proxyRoutes(deps: ProxyDeps): Route[] {
   const h = proxyHelpers(deps);
-
-  // Models carry no user data. An id may contain '/' (org/model): the official SDKs send it
-  // encoded, as one path segment (`/v1/models/org%2Fmodel`), the one spelling accepted; each
-  // of its parts is validated before it goes upstream.
-  router.get('/models', deps.auth, h.requireUpstream, (ctx) => h.forward(ctx, 'GET', '/models'));
-  router.get('/models/:model', deps.auth, h.requireUpstream, (ctx) => {
-    const parts = String(ctx.params.model).split('/');
-    if (parts.length > 4 || !parts.every((p) => MODEL_SEGMENT.test(p) && p !== '.' && p !== '..')) {
-      throw new AppError('not_found', 'The model does not exist.', { param: 'model' });
-    }
-    return h.forward(ctx, 'GET', `/models/${parts.map(encodeURIComponent).join('/')}`);
-  });
-
-  router.get('/chat/completions', deps.auth, () => {
-    throw new AppError('not_found', 'Listing stored chat completions is not available: under a shared upstream key it would show other users\' objects. Retrieve them by id.');
-  });
-  router.get('/chat/completions/:id', deps.auth, h.requireUpstream, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'chat_completion');
-    return h.forward(ctx, 'GET', `/chat/completions/${id}`);
-  });
-  router.post('/chat/completions/:id', deps.auth, h.requireUpstream, h.body, h.references(METADATA_UPDATE), async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'chat_completion');
-    return h.forward(ctx, 'POST', `/chat/completions/${id}`, { query: false });
-  });
-  router.delete('/chat/completions/:id', deps.auth, h.requireUpstream, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'chat_completion');
-    await h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false });
-    if (ctx.status >= 200 && ctx.status < 300) await deps.ownership.markDeleted('chat_completion', id, h.userId(ctx));
-  });
-  router.get('/chat/completions/:id/messages', deps.auth, h.requireUpstream, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'chat_completion');
-    return h.forward(ctx, 'GET', `/chat/completions/${id}/messages`);
-  });
-
   /**
    * Reading a response back reveals its items (recorded as the reader's) and is where a
    * background response's usage is first seen: charged then, once.
@@ -119,25 +104,108 @@ export function createProxyRouter(deps: ProxyDeps): Router<AppState> {
   const readingBack = (ctx: AppContext, id: string) => bothObservers(h.revealing(ctx, 'response'), chargeFinishedResponse({
     charge: deps.chargeResponse, userId: h.userId(ctx), responseId: id, logger: deps.logger, requestId: ctx.state.requestId,
   }));
-  router.get('/responses/:id', deps.auth, h.requireUpstream, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'response');
-    // `?stream=true&starting_after=N` resumes a background response's event stream.
-    return h.forward(ctx, 'GET', `/responses/${id}`, { stream: ctx.query.stream === 'true', observer: readingBack(ctx, id) });
-  });
-  router.delete('/responses/:id', deps.auth, h.requireUpstream, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'response');
-    await h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false });
-    if (ctx.status >= 200 && ctx.status < 300) await deps.ownership.markDeleted('response', id, h.userId(ctx));
-  });
-  router.post('/responses/:id/cancel', deps.auth, h.requireUpstream, h.optionalBody, h.references(NO_FIELDS), async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'response');
-    return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, observer: readingBack(ctx, id) });
-  });
-  router.get('/responses/:id/input_items', deps.auth, h.requireUpstream, async (ctx) => {
-    const id = await h.owned(ctx, 'id', 'response');
-    return h.forward(ctx, 'GET', `/responses/${id}/input_items`, { observer: h.revealing(ctx, 'list') });
-  });
-
-  return router;
+  return [
+    // Models carry no user data. An id may contain '/' (org/model): the official SDKs send it
+    // encoded, as one path segment (`/v1/models/org%2Fmodel`), the one spelling accepted; each
+    // of its parts is validated before it goes upstream.
+    route({
+      method: 'GET', path: '/v1/models', access: 'user', query: NO_QUERY, doc: { tag: 'models', summary: 'List models' },
+      handle(ctx) {
+        h.requireUpstream();
+        return h.forward(ctx, 'GET', '/models');
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/models/:model', access: 'user', query: NO_QUERY,
+      params: Type.Object({ model: Type.String({ maxLength: 520, description: "a model id; one with a '/' (org/model) is sent encoded, as one segment" }) }),
+      doc: { tag: 'models', summary: 'Retrieve a model' },
+      handle(ctx, { params }) {
+        h.requireUpstream();
+        const parts = params.model.split('/');
+        if (parts.length > 4 || !parts.every((p) => MODEL_SEGMENT.test(p) && p !== '.' && p !== '..')) {
+          throw new AppError('not_found', 'The model does not exist.', { param: 'model' });
+        }
+        return h.forward(ctx, 'GET', `/models/${parts.map(encodeURIComponent).join('/')}`);
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/chat/completions', access: 'user',
+      doc: { tag: 'chat', summary: "Refused (404): listing would show every user's stored completions under the shared key" },
+      handle() {
+        throw new AppError('not_found', 'Listing stored chat completions is not available: under a shared upstream key it would show other users\' objects. Retrieve them by id.');
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/chat/completions/:id', access: 'user', params: ID_PARAM, query: NO_QUERY,
+      doc: { tag: 'chat', summary: 'Retrieve your stored chat completion' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'chat_completion');
+        return h.forward(ctx, 'GET', `/chat/completions/${id}`);
+      },
+    }),
+    route({
+      method: 'POST', path: '/v1/chat/completions/:id', access: 'user', params: ID_PARAM, body: FORWARD,
+      doc: { tag: 'chat', summary: 'Update your stored chat completion (metadata)' },
+      async handle(ctx, { params, body }) {
+        const id = await h.owned(ctx, params.id, 'chat_completion');
+        await h.references(ctx, body, METADATA_UPDATE);
+        return h.forward(ctx, 'POST', `/chat/completions/${id}`, { query: false, body });
+      },
+    }),
+    route({
+      method: 'DELETE', path: '/v1/chat/completions/:id', access: 'user', params: ID_PARAM,
+      doc: { tag: 'chat', summary: 'Delete your stored chat completion' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'chat_completion');
+        await h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false });
+        await h.deleted(ctx, 'chat_completion', id);
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/chat/completions/:id/messages', access: 'user', params: ID_PARAM, query: PAGE_QUERY,
+      doc: { tag: 'chat', summary: 'Messages of your stored chat completion' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'chat_completion');
+        return h.forward(ctx, 'GET', `/chat/completions/${id}/messages`);
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/responses/:id', access: 'user', params: ID_PARAM,
+      query: Type.Object({
+        stream: Type.Optional(Type.Boolean()), starting_after: Type.Optional(Type.Integer({ minimum: 0 })),
+        include_obfuscation: Type.Optional(Type.Boolean()), ...INCLUDE,
+      }, { additionalProperties: false }),
+      doc: { tag: 'responses', summary: 'Retrieve your response (?stream=true&starting_after=N resumes its stream)', stream: true },
+      async handle(ctx, { params, query }) {
+        const id = await h.owned(ctx, params.id, 'response');
+        return h.forward(ctx, 'GET', `/responses/${id}`, { stream: query.stream === true, observer: readingBack(ctx, id) });
+      },
+    }),
+    route({
+      method: 'DELETE', path: '/v1/responses/:id', access: 'user', params: ID_PARAM,
+      doc: { tag: 'responses', summary: 'Delete your response' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'response');
+        await h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false });
+        await h.deleted(ctx, 'response', id);
+      },
+    }),
+    route({
+      method: 'POST', path: '/v1/responses/:id/cancel', access: 'user', params: ID_PARAM, body: FORWARD_OPTIONAL,
+      doc: { tag: 'responses', summary: 'Cancel your background response' },
+      async handle(ctx, { params, body }) {
+        const id = await h.owned(ctx, params.id, 'response');
+        await h.references(ctx, body, NO_FIELDS);
+        return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, body, observer: readingBack(ctx, id) });
+      },
+    }),
+    route({
+      method: 'GET', path: '/v1/responses/:id/input_items', access: 'user', params: ID_PARAM, query: PAGE_QUERY,
+      doc: { tag: 'responses', summary: 'Input items of your response' },
+      async handle(ctx, { params }) {
+        const id = await h.owned(ctx, params.id, 'response');
+        return h.forward(ctx, 'GET', `/responses/${id}/input_items`, { observer: h.revealing(ctx, 'list') });
+      },
+    }),
+  ];
 }
-

@@ -73,12 +73,13 @@ describe('web app static serving', function () {
     const root = mkdtempSync(join(tmpdir(), 'cloister-web-'));
     const web = createStaticWeb({ root, logger: createLogger('silent'), buildIfMissing: false });
     const koa = new Koa();
-    koa.use(createFrame({
+    const frame = createFrame({
       requestIdFor: requestIds(), securityHeaders: apiSecurityHeaders({ https: false }), corsHeaders: corsHeaders(new Set()),
       trustedProxies: [], loopbackRedirectTo: null, csrf: () => {}, log: () => {}, logger: createLogger('silent'),
-    }) as Koa.Middleware);
+    });
+    koa.use(frame.fromFrame as Koa.Middleware);
     koa.use(web.middleware as Koa.Middleware);
-    const server = await listen(koa.callback(), { host: '127.0.0.1', port: 0 });
+    const server = await listen(frame.listener({ hot: new Map(), rest: koa.callback() }), { host: '127.0.0.1', port: 0 });
     try {
       const res = await fetch(`http://127.0.0.1:${server.port}/`);
       expect(res.status).to.equal(200);

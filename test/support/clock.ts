@@ -1,17 +1,46 @@
-// A clock tests can freeze and move.
-import type { Clock } from '../../src/clock.ts';
+// A clock tests can freeze and move. Its timers fire only when it is moved past their time, in
+// time order, each with the clock set to its own instant — the way fake timers do, for the
+// clock the app was given.
+import type { Cancel, Clock } from '../../src/clock.ts';
 
 export interface ManualClock extends Clock {
   set(d: Date | string): void;
+  /** moves time forward, running every timer that falls due on the way */
   advance(ms: number): void;
+  /** timers waiting */
+  readonly pending: number;
 }
+
+interface Timer { at: number; every: number | null; fn: () => void; seq: number }
 
 /** A clock frozen at `start` that only moves when told. */
 export function manualClock(start: Date | string = '2026-01-15T12:00:00Z'): ManualClock {
   let t = new Date(start).getTime();
+  let seq = 0;
+  const timers = new Set<Timer>();
+  const add = (ms: number, fn: () => void, repeat: boolean): Cancel => {
+    const timer: Timer = { at: t + Math.max(1, ms), every: repeat ? Math.max(1, ms) : null, fn, seq: seq++ };
+    timers.add(timer);
+    return () => { timers.delete(timer); };
+  };
   return {
     now: () => new Date(t),
+    every: (ms, fn) => add(ms, fn, true),
+    after: (ms, fn) => add(ms, fn, false),
     set: (d) => { t = new Date(d).getTime(); },
-    advance: (ms) => { t += ms; },
+    advance(ms) {
+      const end = t + ms;
+      for (;;) {
+        let next: Timer | null = null;
+        for (const timer of timers) if (timer.at <= end && (!next || timer.at < next.at || (timer.at === next.at && timer.seq < next.seq))) next = timer;
+        if (!next) break;
+        t = next.at;
+        if (next.every === null) timers.delete(next);
+        else next.at += next.every;
+        next.fn();
+      }
+      t = end;
+    },
+    get pending() { return timers.size; },
   };
 }

@@ -1,14 +1,17 @@
-// The JSON body middleware and the frame's error renderer together, on a minimal Koa app built
-// from the same pieces createApp uses.
+// Request bodies as the route declarations take them, on a minimal app built from the same
+// pieces createApp uses (the frame, mountRoutes): exact bytes for a forwarded body, a parsed
+// and validated object for one Cloister reads itself, and the frame's error renderer.
 import { expect } from 'chai';
 import net from 'node:net';
 import Koa from 'koa';
-import Router from '@koa/router';
-import { jsonBody } from '../../../src/http/body.ts';
+import Type from 'typebox';
 import { createFrame } from '../../../src/http/frame.ts';
 import { requestIds } from '../../../src/http/request-id.ts';
 import { apiSecurityHeaders } from '../../../src/http/security-headers.ts';
 import { corsHeaders } from '../../../src/http/cors.ts';
+import { mountRoutes } from '../../../src/http/routes.ts';
+import { route } from '../../../src/http/route.ts';
+import type { JsonBody } from '../../../src/http/body.ts';
 import { createLogger } from '../../../src/log.ts';
 import { listen, type RunningServer } from '../../../src/http/server.ts';
 import type { AppState } from '../../../src/http/context.ts';
@@ -18,23 +21,38 @@ describe('JSON bodies', () => {
   let server: RunningServer;
   let url: string;
   const seen: Buffer[] = [];
+  const parsed: unknown[] = [];
   const logs = captureLogs();
 
   before(async () => {
     const koa = new Koa<AppState>();
     koa.silent = true;
-    const router = new Router<AppState>();
-    router.post('/echo', jsonBody({ limitBytes: 1024 }), (ctx) => {
-      seen.push(ctx.state.rawBody!);
-      ctx.body = { keys: Object.keys(ctx.state.json as object) };
-    });
-    router.post('/boom', () => { throw new Error('secret internal detail'); });
-    koa.use(createFrame({
+    const never = () => { throw new Error('no guard on public routes'); };
+    const mounted = mountRoutes([
+      route({
+        method: 'POST', path: '/echo', access: 'public', body: { forward: true }, doc: { tag: 't', summary: 'echo' },
+        handle(ctx, { body }) {
+          seen.push((body as JsonBody).raw);
+          ctx.body = { keys: Object.keys((body as JsonBody).json) };
+        },
+      }),
+      route({
+        method: 'POST', path: '/settings', access: 'public', doc: { tag: 't', summary: 'settings' },
+        body: { json: Type.Object({ name: Type.String({ maxLength: 5 }), nested: Type.Optional(Type.Object({ n: Type.Integer() })) }, { additionalProperties: false }), limitBytes: 1024 },
+        handle(ctx, { body }) {
+          parsed.push(body);
+          ctx.body = { ok: true };
+        },
+      }),
+      route({ method: 'POST', path: '/boom', access: 'public', doc: { tag: 't', summary: 'boom' }, handle() { throw new Error('secret internal detail'); } }),
+    ], { user: never, hotUser: never, admin: never }, { bodyLimitBytes: 1024, allowed: { throw: true } });
+    const frame = createFrame({
       requestIdFor: requestIds(), securityHeaders: apiSecurityHeaders({ https: false }), corsHeaders: corsHeaders(new Set()),
       trustedProxies: [], loopbackRedirectTo: null, csrf: () => {}, log: () => {}, logger: createLogger('info', logs.stream),
-    }));
-    koa.use(router.routes());
-    server = await listen(koa.callback(), { host: '127.0.0.1', port: 0 });
+    });
+    koa.use(frame.fromFrame);
+    for (const m of mounted.middleware) koa.use(m);
+    server = await listen(frame.listener({ hot: mounted.hot, rest: koa.callback() }), { host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${server.port}`;
   });
   after(() => server.shutdown(100));
@@ -112,5 +130,27 @@ describe('JSON bodies', () => {
     expect(JSON.stringify(body)).to.not.contain('secret internal detail');
     expect(logs.contains('secret internal detail')).to.equal(false);
     expect(logs.entries().some((e) => e.event === 'request.error')).to.equal(true);
+  });
+
+  describe('a body Cloister reads itself (koa-body, then the route\'s schema)', () => {
+    it('takes a valid object', async () => {
+      expect((await post('/settings', '{"name":"ann","nested":{"n":2}}')).status).to.equal(200);
+      expect(parsed.at(-1)).to.deep.equal({ name: 'ann', nested: { n: 2 } });
+    });
+    it('answers a field that breaks the schema with 400 naming it', async () => {
+      for (const [body, param] of [['{"name":"toolong"}', 'name'], ['{"name":"a","nested":{"n":1.5}}', 'nested.n'], ['{"name":"a","extra":1}', 'extra'], ['{}', 'name']] as const) {
+        const res = await post('/settings', body);
+        expect(res.status, body).to.equal(400);
+        const err = (await res.json()).error;
+        expect(err.code, body).to.equal('invalid_request');
+        expect(err.param, body).to.equal(param);
+      }
+    });
+    it('refuses a repeated key, malformed JSON, a wrong type and an oversized body', async () => {
+      expect((await post('/settings', '{"name":"a","name":"b"}')).status).to.equal(400);
+      expect((await post('/settings', '{"name":')).status).to.equal(400);
+      expect((await post('/settings', 'name=a', 'application/x-www-form-urlencoded')).status).to.equal(415);
+      expect((await post('/settings', JSON.stringify({ name: 'x'.repeat(2000) }))).status).to.equal(413);
+    });
   });
 });

@@ -116,7 +116,11 @@ describe('proxy: streaming and failures', () => {
 
   it('sends ": ping" comments while upstream is silent, between whole events', async () => {
     fake.silentMs = 200;
-    const res = await post('/v1/chat/completions', { model: 'silent-first', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const pending = post('/v1/chat/completions', { model: 'silent-first', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    // Upstream has the request and is silent: the heartbeat's clock moves past STREAM_HEARTBEAT_MS.
+    await waitFor(() => fake.requests.length === 1);
+    t.clock.advance(40);
+    const res = await pending;
     const text = await res.text();
     expect(text.startsWith(': ping\n\n')).to.equal(true);
     expect(text).to.contain('data: [DONE]');

@@ -1,26 +1,24 @@
 // The readiness state behind /readyz and the inference gate (finding 9), driven by a manual
-// clock and a captured retry timer: no waiting.
+// clock whose timers fire when it is moved: no waiting.
 import { expect } from 'chai';
 import type { AppError } from '../../../src/errors.ts';
 import { createAttestationReadiness, gateUpstream } from '../../../src/attestation/readiness.ts';
 import type { UpstreamClient } from '../../../src/upstream/client.ts';
-import { createLogOutput } from '../../../src/log.ts';
+import { createLogger } from '../../../src/log.ts';
 import { captureLogs } from '../../support/log-capture.ts';
 import { manualClock } from '../../support/clock.ts';
 
 function harness(required = true) {
   const clock = manualClock();
   const logs = captureLogs();
-  const { logger } = createLogOutput('info', logs.stream);
+  const logger = createLogger('info', logs.stream);
   let socketUp = false;
   let probes = 0;
-  const timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
   const readiness = createAttestationReadiness({
     probe: async () => { probes++; if (!socketUp) throw new Error('dstack socket /var/run/dstack.sock not found'); },
     required, clock, logger,
-    schedule: (fn, ms) => { const t = { fn, ms, cancelled: false }; timers.push(t); return () => { t.cancelled = true; }; },
   });
-  return { readiness, clock, logs, timers, up: (v: boolean) => { socketUp = v; }, probes: () => probes };
+  return { readiness, clock, logs, up: (v: boolean) => { socketUp = v; }, probes: () => probes };
 }
 
 function refusal(f: () => void): AppError | undefined {
@@ -41,13 +39,18 @@ describe('attestation readiness', () => {
   it('recovers by itself: a failure schedules retries (backing off), and the first one that succeeds opens the gate', async () => {
     const h = harness();
     await h.readiness.report();
-    expect(h.timers.map((t) => t.ms)).to.deep.equal([1000]);
-    h.timers[0]!.fn();
+    expect(h.clock.pending, 'one retry waits').to.equal(1);
+    h.clock.advance(999);
+    expect(h.probes(), 'not before its second').to.equal(1);
+    h.clock.advance(1);
     await Promise.resolve();
     await new Promise((r) => setImmediate(r));
-    expect(h.timers.map((t) => t.ms)).to.deep.equal([1000, 2000]);
+    expect(h.probes()).to.equal(2);
+    expect(h.clock.pending, 'the next retry waits, twice as long').to.equal(1);
     h.up(true);
-    h.timers[1]!.fn();
+    h.clock.advance(1999);
+    expect(h.probes()).to.equal(2);
+    h.clock.advance(1);
     await new Promise((r) => setImmediate(r));
     expect(refusal(() => h.readiness.assertAvailable()), 'no request was needed').to.equal(undefined);
     expect(h.logs.entries().map((e) => e['event'])).to.deep.equal(['attestation.unavailable', 'attestation.recovered']);
@@ -107,7 +110,10 @@ describe('attestation readiness', () => {
   it('close cancels a pending retry', async () => {
     const h = harness();
     await h.readiness.report();
+    expect(h.clock.pending).to.equal(1);
     h.readiness.close();
-    expect(h.timers[0]!.cancelled).to.equal(true);
+    expect(h.clock.pending).to.equal(0);
+    h.clock.advance(60_000);
+    expect(h.probes()).to.equal(1);
   });
 });
