@@ -39,6 +39,8 @@ import { inferenceRoutes } from './proxy/inference-routes.ts';
 import { idempotencyKeys } from './proxy/idempotency-key.ts';
 import { conversationProxyRoutes } from './proxy/conversation-routes.ts';
 import { ownListingsRoutes } from './conversations/routes.ts';
+import { createModelNames, type ModelNames } from './proxy/model-names.ts';
+import { startBackgroundFollowUp, type BackgroundFollowUp } from './proxy/background-follow-up.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
 import { attestationRoutes } from './attestation/routes.ts';
@@ -50,6 +52,11 @@ import { adminGuard } from './admin/guard.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { createInferenceLimits } from './limits/inference-guard.ts';
 import { startPrincipalWatch, type PrincipalWatch } from './limits/principal-watch.ts';
+import { LIMITS_ROUTINES } from './limits/routines.ts';
+import type { RoutineSource } from './db/migrate.ts';
+
+/** Every re-appliable SQL source, in the order the migration runner applies them after the migrations. */
+export const SQL_ROUTINES: readonly RoutineSource[] = [LIMITS_ROUTINES];
 
 export interface AppOverrides {
   readonly clock?: Clock;
@@ -90,7 +97,7 @@ export interface Services {
 export async function createServices(config: Config, overrides: AppOverrides = {}): Promise<Services> {
   const logger = createLogger(config.log.level, overrides.logDestination);
   const clock = overrides.clock ?? systemClock;
-  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, role: overrides.databaseRole ?? 'server' });
+  const database = overrides.database ?? await openDatabase(config, logger, { migrate: true, routines: SQL_ROUTINES, role: overrides.databaseRole ?? 'server' });
   const closers: Array<() => Promise<void> | void> = [() => database.close()];
   try {
     const sessionSecret = config.auth.sessionSecret ?? await loadOrCreateDevSecret(config.dataDir);
@@ -135,6 +142,10 @@ export interface CloisterApp {
   readonly metrics: Metrics;
   /** what lets live, unlimited users skip the limits round trip (null on the embedded database) */
   readonly principalWatch: PrincipalWatch | null;
+  /** upstream's model list: the names usage rows may carry */
+  readonly models: ModelNames;
+  /** Cloister's own look upstream for the usage of background responses nobody read back */
+  readonly backgroundFollowUp: BackgroundFollowUp;
   /** every route, as declared (the OpenAPI document and the tests read them) */
   routes(): readonly Route[];
   /** the Node request listener: every request through the one frame, then its route */
@@ -184,10 +195,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       watch, onCheck: (by) => checksBy[by].inc(),
     });
     services.onClose(() => inferenceLimits.close());
+    // The server's, not the CLI's: only the server names models in usage rows.
+    const models = createModelNames({ upstream: services.upstream, logger, refreshMs: config.usage.modelListRefreshMs, allowed: config.usage.allowedModelNames });
+    services.onClose(() => models.close());
+    const backgroundFollowUp = startBackgroundFollowUp({ upstream: services.upstream, limits: inferenceLimits, logger, intervalMs: config.limits.backgroundCheckMs });
+    services.onClose(() => backgroundFollowUp.close());
     const proxyDeps = {
       // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.
       upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger, clock: services.clock,
       heartbeatMs: config.upstream.heartbeatMs, idempotencyKeys: idempotencyKeys(services.sessionSecret),
+      chargeResponse: inferenceLimits.chargeResponse,
     };
 
     // Every route, declared once (src/http/route.ts); the OpenAPI document is made from them.
@@ -198,7 +215,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ...accountRoutes({ db: database.pool, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
       ...ownListingsRoutes({ db: database.pool, clock: services.clock, flushUsage: () => services.usage.flush() }),
       ...conversationProxyRoutes(proxyDeps),
-      ...inferenceRoutes({ ...proxyDeps, limits: inferenceLimits }),
+      ...inferenceRoutes({ ...proxyDeps, limits: inferenceLimits, models, reserveOutputTokens: config.limits.reserveOutputTokens }),
       ...proxyRoutes(proxyDeps),
       ...adminRoutes({ db: database.pool, clock: services.clock, admin: services.admin, audit: services.audit, flushUsage: () => services.usage.flush() }),
       ...attestationRoutes({ attestation, db: database.pool, clock: services.clock, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute, signaturesPerMinute: config.attestation.signaturesPerMinute }),
@@ -243,6 +260,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       services,
       metrics,
       principalWatch: watch,
+      models,
+      backgroundFollowUp,
       routes: () => routes,
       callback: () => listener,
       close: () => services.close(),

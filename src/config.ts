@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { isIP } from 'node:net';
 import { parseTiers, type TierLimits } from './shared/tier-limits.ts';
+import { MAX_TOKEN_COUNT } from './shared/token-counts.ts';
 
 export type { TierLimits } from './shared/tier-limits.ts';
 
@@ -86,6 +87,12 @@ export interface Config {
     readonly tiers: Readonly<Record<string, Partial<TierLimits>>>;
     /** a concurrency lease lives this long unless its replica renews it (a dead replica's leases expire) */
     readonly leaseTtlMs: number;
+    /** output tokens reserved for a request that states no cap (max_output_tokens, max_completion_tokens, max_tokens) */
+    readonly reserveOutputTokens: number;
+    /** how long a background response's reservation waits for its usage before it is charged by estimate */
+    readonly backgroundWaitMs: number;
+    /** how often Cloister asks upstream about background responses still owed (each at most once per interval) */
+    readonly backgroundCheckMs: number;
     /**
      * `listen`: a replica that hears every change to users and keys (LISTEN/NOTIFY) lets a live,
      * unlimited user skip the per-request round trip; `always`: every inference request is checked
@@ -93,6 +100,12 @@ export interface Config {
      */
     readonly check: 'listen' | 'always';
     readonly auditRetentionDays: number;
+  };
+  readonly usage: {
+    /** how often upstream's model list (the names usage rows may carry) is fetched again */
+    readonly modelListRefreshMs: number;
+    /** names usage rows may carry besides upstream's list (for an upstream without GET /models) */
+    readonly allowedModelNames: readonly string[];
   };
   readonly metrics: { readonly token: string | null };
   readonly log: { readonly level: LogLevel };
@@ -190,6 +203,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
 
   const tiers = parseTiers(r.json<unknown>('RATE_LIMIT_TIERS', {}), problems);
+  const allowedModelNames = r.list('USAGE_MODEL_NAMES');
+  for (const m of allowedModelNames) if (m.length > 200) problems.push('USAGE_MODEL_NAMES: each name must be at most 200 characters');
 
   const config: Config = {
     nodeEnv,
@@ -262,8 +277,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       },
       tiers,
       leaseTtlMs: r.int('RATE_LIMIT_LEASE_TTL_SECONDS', 60, 5, 3600) * 1000,
+      reserveOutputTokens: r.int('BUDGET_RESERVE_OUTPUT_TOKENS', 4096, 1, MAX_TOKEN_COUNT),
+      backgroundWaitMs: r.int('BUDGET_BACKGROUND_WAIT_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      backgroundCheckMs: r.int('BUDGET_BACKGROUND_CHECK_SECONDS', 60, 10, 86_400) * 1000,
       check: r.oneOf('LIMITS_CHECK', ['listen', 'always'] as const, 'listen'),
       auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    },
+    usage: {
+      modelListRefreshMs: r.int('MODEL_LIST_REFRESH_SECONDS', 600, 10, 86_400) * 1000,
+      allowedModelNames,
     },
     metrics: { token: metricsToken },
     log: { level: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info') },

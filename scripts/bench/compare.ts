@@ -8,10 +8,12 @@
 // not perfectly symmetric (the second of two identical servers measured ~3% cheaper here), so
 // a difference smaller than that is no difference. The other checkout needs its own
 // node_modules (a symlink to this one's will do). BENCH_SLICES turns per round (default 10),
-// BENCH_ROUNDS rounds (default 3); real Postgres when TEST_DATABASE_URL is set.
+// BENCH_ROUNDS rounds (default 3); real Postgres when TEST_DATABASE_URL is set; BENCH_LIMITS=1
+// configures both with the (never refusing) limits of `npm run bench`'s limited run, so every
+// request pays the limit checks.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pinLoadGenerator, startCloister, startHelper, startUpstream } from './processes.ts';
+import { LIMITS_ENV, pinLoadGenerator, startCloister, startHelper, startUpstream } from './processes.ts';
 import { BODY, interleavedThroughput, median, round, spread, show, type ThroughputTarget } from './measure.ts';
 
 const other = process.argv[2];
@@ -21,12 +23,13 @@ if (!other || !existsSync(resolve(other, 'bin/cloister.js'))) {
 }
 const SLICES = Math.max(1, Number(process.env.BENCH_SLICES ?? 10));
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const env = process.env.BENCH_LIMITS === '1' ? LIMITS_ENV : {};
 
 pinLoadGenerator();
 const upstream = await startUpstream(1);
 const bare = await startHelper('./bare-proxy.ts', [upstream.url], 'proxy');
-const here = await startCloister(upstream.url, 'here', { users: 1 });
-const there = await startCloister(upstream.url, 'other', { users: 1, bin: resolve(other, 'bin/cloister.js') });
+const here = await startCloister(upstream.url, 'here', { users: 1, env });
+const there = await startCloister(upstream.url, 'other', { users: 1, env, bin: resolve(other, 'bin/cloister.js') });
 try {
   const targets: ThroughputTarget[] = [
     { name: 'bare', url: bare.url, headers: {}, pid: bare.child.pid! },

@@ -9,12 +9,14 @@
 // Like the bench, Cloister uses a fresh database on TEST_DATABASE_URL's server when it is set;
 // on the embedded database (no change notifications, so every inference request is checked in
 // PGlite, in process) the count says little about the proxy.
+// BENCH_LIMITS=1 configures the (never refusing) limits of the bench's limited run, so every
+// request pays the limit checks (Postgres's own work is not counted: only Cloister's process).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startCloister, startHelper, startUpstream } from './processes.ts';
+import { LIMITS_ENV, startCloister, startHelper, startUpstream } from './processes.ts';
 import { BODY } from './measure.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -70,7 +72,9 @@ try {
     });
   }
   stage('cloister');
-  const cloister = await startCloister(upstream.url, 'instructions', { users: 1, wrap: callgrind('cloister'), startTimeoutMs: 600_000 });
+  const cloister = await startCloister(upstream.url, 'instructions', {
+    users: 1, wrap: callgrind('cloister'), startTimeoutMs: 600_000, env: process.env.BENCH_LIMITS === '1' ? LIMITS_ENV : {},
+  });
   perRequest.cloister = await measure('cloister', { url: cloister.url, pid: cloister.child.pid!, headers: { authorization: `Bearer ${cloister.key}` }, stop: () => cloister.stop() });
 
   const results = {

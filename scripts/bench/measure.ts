@@ -93,7 +93,7 @@ export async function throughput(url: string, headers: Record<string, string>, p
   const seconds = (performance.now() - before.t) / 1000;
   const self = process.cpuUsage(before.self);
   const machine = machineTicks();
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`throughput run had ${result.non2xx} non-2xx and ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`throughput run had ${result.non2xx} non-2xx and ${result.errors} errors at ${url}: ${JSON.stringify(result.statusCodeStats)}`);
   const proxySeconds = cpuSeconds(pids.proxy) - before.proxy;
   return {
     requests: result.requests.total,

@@ -23,7 +23,7 @@
 // spread over the chunks; reported as streams/s and CPU per stream beside the short requests.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { PINNED, pinLoadGenerator, startCloister, startHelper, startUpstream } from './processes.ts';
+import { LIMITS_ENV, PINNED, pinLoadGenerator, startCloister, startHelper, startUpstream } from './processes.ts';
 import {
   BODY, LONG_BODY, interleavedThroughput, median, openStreams, pct, round, sequential, show, spread, ttfb,
   type ThroughputRun, type ThroughputTarget,
@@ -38,8 +38,6 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LIMITS = process.env.BENCH_LIMITS === '1';
 const USERS = Math.max(1, Number(process.env.BENCH_USERS ?? 1));
 const LONG_CHUNKS = 200;
-/** High enough never to refuse a bench request, so every request pays the checks and nothing else. */
-const LIMITS_ENV = { RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000', RATE_LIMIT_CONCURRENCY: '100000', BUDGET_DAILY_TOKENS: '1000000000000' };
 
 async function runBench() {
   const stage = (name: string) => process.stderr.write(`bench: ${name}\n`);

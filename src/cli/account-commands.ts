@@ -8,6 +8,7 @@ import { isApiKeyPrefix } from '../identity/api-key-format.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { cliConfig, withServices, flags, required } from './command-kit.ts';
 import { ADMIN_USER_COMMANDS, adminUsersCommand } from './admin-commands.ts';
+import { SQL_ROUTINES } from '../app.ts';
 
 /** `migrate [up|down]` */
 export async function migrateCommand(args: string[], io: CliIo): Promise<number> {
@@ -17,7 +18,7 @@ export async function migrateCommand(args: string[], io: CliIo): Promise<number>
   const logger = createLogger(config.log.level, pino.destination(2));
   const db = await openDatabase(config, logger, { migrate: false, role: 'cli' });
   try {
-    const ran = await runMigrations(db.url, direction, logger, { embedded: db.embedded });
+    const ran = await runMigrations(db.url, direction, logger, { embedded: db.embedded, routines: SQL_ROUTINES });
     io.stdout(ran.length === 0 ? 'no migrations to run' : ran.map((n) => `${direction === 'up' ? 'applied' : 'reverted'} ${n}`).join('\n'));
     return 0;
   } finally {

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { createPool } from './pool.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import type { LockRole } from './data-dir-lock.ts';
-import { runMigrations } from './migrate.ts';
+import { runMigrations, type RoutineSource } from './migrate.ts';
 
 export interface Database {
   readonly pool: pg.Pool;
@@ -19,11 +19,11 @@ export interface Database {
 export const EMBEDDED_POOL_MAX = 1;
 
 /**
- * Opens the configured database; with `migrate`, brings the schema up to date first. `role`
- * says who asks, for the embedded database's lock: a server never shares DATA_DIR with another
- * server, a CLI command joins one (src/db/embedded.ts).
+ * Opens the configured database; with `migrate`, brings the schema and the routines up to date
+ * first. `role` says who asks, for the embedded database's lock: a server never shares DATA_DIR
+ * with another server, a CLI command joins one (src/db/embedded.ts).
  */
-export async function openDatabase(config: Config, logger: Logger, options: { migrate: boolean; role: LockRole }): Promise<Database> {
+export async function openDatabase(config: Config, logger: Logger, options: ({ migrate: false } | { migrate: true; routines: readonly RoutineSource[] }) & { role: LockRole }): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let url = config.database.url;
   if (url === null) {
@@ -36,7 +36,7 @@ export async function openDatabase(config: Config, logger: Logger, options: { mi
   }
   try {
     if (options.migrate) {
-      const ran = await runMigrations(url, 'up', logger, { embedded: embedded !== null });
+      const ran = await runMigrations(url, 'up', logger, { embedded: embedded !== null, routines: options.routines });
       if (ran.length > 0) logger.info({ event: 'db.migrated', migrations: ran });
     }
     // The embedded database is one PGlite session behind a multiplexer: several connections'

@@ -11,7 +11,8 @@ export interface CompletedExchange {
   readonly objectId: string | null;
   readonly userId: string;
   readonly apiKeyId: string | null;
-  readonly model: string | null;
+  /** the model as usage rows name it: one upstream lists (or the operator allows), else `other` (model-names.ts) */
+  readonly model: string;
   /** sha256 hex of the request body bytes as received (null unless a subscriber asked for hashes) */
   readonly requestSha256: string | null;
   /** sha256 hex of every response body byte as sent to the client (likewise) */
@@ -27,11 +28,6 @@ export interface CompletedExchange {
   readonly responseBytes: number;
   /** the limits already wrote this exchange's usage (a metered user); the usage recorder skips it */
   readonly usageRecorded: boolean;
-}
-
-/** Rough tokens for an exchange whose usage upstream did not report (about four bytes per token). */
-export function estimateTokens(bytes: number): number {
-  return Math.ceil(bytes / 4);
 }
 
 export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;

@@ -9,11 +9,15 @@ import type { Observer, RelayOutcome } from './relay-types.ts';
 import { sha256 } from './answer.ts';
 import type { RequestMeter } from '../shared/metering.ts';
 import { FINAL_RESPONSE_EVENTS, ITEM_EVENT_MARK, RevealedItems, revealedObjects, revealsItems } from './revealed-items.ts';
+import { UPSTREAM_ID } from '../conversations/ownership.ts';
+import type { Logger } from '../log.ts';
+import { checkTokenCount, type CountProblem } from '../shared/token-counts.ts';
 
 export interface TrackOptions {
   readonly kind: CompletedExchange['kind'];
   readonly principal: Principal;
-  readonly model: string | null;
+  /** the model as usage rows name it (ModelNames.usageName): never the request's own string unless listed */
+  readonly model: string;
   /** the request bytes as received (hashed at the end, only when a subscriber wants hashes) */
   readonly requestBody: Buffer;
   readonly requestBytes: number;
@@ -25,15 +29,22 @@ export interface TrackOptions {
   readonly recordOwnership: boolean;
   readonly ownership: Ownership;
   readonly events: ExchangeEvents;
+  /** a background response (`background: true`): its usage may come only after this exchange */
+  readonly background: boolean;
+  /** where a refused usage count is reported (which field and why; never content) */
+  readonly logger: Logger;
+  readonly requestId: string;
 }
 
 type Usage = { inputTokens: number; outputTokens: number };
 
-const USAGE_KEY = '"usage"';
+/** A usage count upstream reported that Cloister does not accept. */
+export interface RefusedCount { readonly field: string; readonly problem: CountProblem }
 
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
-}
+/** What a `usage` object said: counts, a count refused, or nothing to read. */
+export type UsageReading = { readonly usage: Usage } | { readonly refused: RefusedCount } | null;
+
+const USAGE_KEY = '"usage"';
 
 /**
  * Whether raw JSON text (or bytes) may hold a `"usage": {…}` member. Chat streams asked for
@@ -55,13 +66,30 @@ export function hasUsageObject(raw: string | Buffer): boolean {
   return false;
 }
 
-/** Usage from an OpenAI `usage` object of either API family. */
-export function readUsage(u: unknown): Usage | null {
-  if (u === null || typeof u !== 'object') return null;
+/** The first of `names` present in `o` (null counts as absent). */
+function present(o: Record<string, unknown>, names: readonly string[]): string | null {
+  for (const n of names) if (o[n] !== undefined && o[n] !== null) return n;
+  return null;
+}
+
+/**
+ * Usage from an OpenAI `usage` object of either API family (embeddings report input and a
+ * total only). Every count is checked (checkTokenCount): one that is not a sane whole number
+ * makes the whole reading refused, and the exchange is then charged as if upstream had reported
+ * nothing — by size — rather than with a number that could break or poison the counters.
+ */
+export function readUsage(u: unknown): UsageReading {
+  if (u === null || typeof u !== 'object' || Array.isArray(u)) return null;
   const o = u as Record<string, unknown>;
-  const input = num(o.input_tokens) ?? num(o.prompt_tokens);
-  const output = num(o.output_tokens) ?? num(o.completion_tokens) ?? (input !== null && o.total_tokens !== undefined ? 0 : null);
-  return input !== null && output !== null ? { inputTokens: input, outputTokens: output } : null;
+  const inputField = present(o, ['input_tokens', 'prompt_tokens']);
+  if (inputField === null) return null;
+  const input = checkTokenCount(o[inputField]);
+  if (typeof input !== 'number') return { refused: { field: inputField, problem: input } };
+  const outputField = present(o, ['output_tokens', 'completion_tokens']);
+  if (outputField === null) return present(o, ['total_tokens']) === null ? null : { usage: { inputTokens: input, outputTokens: 0 } };
+  const output = checkTokenCount(o[outputField]);
+  if (typeof output !== 'number') return { refused: { field: outputField, problem: output } };
+  return { usage: { inputTokens: input, outputTokens: output } };
 }
 
 /** The observer that tracks one creation exchange. */
@@ -74,6 +102,8 @@ class ExchangeTracker implements Observer {
   private readonly o: TrackOptions;
   private objectId: string | null = null;
   private usage: Usage | null = null;
+  /** the last usage upstream reported was refused (the exchange counts as without usage) */
+  private refused: RefusedCount | null = null;
   /** a response's output items (null for other kinds): passed back later, they must be the user's */
   private readonly items: RevealedItems | null;
   /** the exchange's subscribers sign it: both bodies are hashed */
@@ -84,26 +114,51 @@ class ExchangeTracker implements Observer {
     this.items = o.kind === 'response' ? new RevealedItems(o.ownership, o.principal.userId, o.conversationId) : null;
   }
 
-  /** Takes the first id seen; a promise only when its ownership must be recorded first. */
+  /**
+   * Takes the first id seen; a promise only when something must be recorded before the id
+   * reaches the client: its ownership, and for a background response the limits' link from the
+   * response to the admission its usage will be charged to (so no GET can see it unlinked).
+   */
   private learnId(id: unknown): Promise<void> | undefined {
     if (this.objectId !== null || typeof id !== 'string') return undefined;
     this.objectId = id;
     const { o } = this;
     const ownedKind = o.kind === 'chat.completion' ? 'chat_completion' : o.kind === 'response' ? 'response' : null;
-    if (ownedKind !== null && o.recordOwnership) return o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId);
-    return undefined;
+    const owned = ownedKind !== null && o.recordOwnership ? o.ownership.record(ownedKind, id, o.principal.userId, o.conversationId) : undefined;
+    return both(owned, this.linkBackground(id));
+  }
+
+  /** A background response's id: the limits wait for its usage (routable ids only: a GET could reach no other). */
+  private linkBackground(id: string): Promise<void> | undefined {
+    const { o } = this;
+    return o.kind === 'response' && o.background && o.meter?.awaitUsage && UPSTREAM_ID.test(id) ? o.meter.awaitUsage(id) : undefined;
+  }
+
+  /** Takes a `usage` object: the latest reading wins, and a refused one leaves the usage unknown. */
+  private read(u: unknown): void {
+    const r = readUsage(u);
+    if (r === null) return;
+    if ('usage' in r) {
+      this.usage = r.usage;
+      this.refused = null;
+    } else {
+      this.usage = null;
+      this.refused = r.refused;
+    }
   }
 
   onJson(body: Record<string, unknown>): Promise<void> | undefined {
-    this.usage = readUsage(body.usage) ?? this.usage;
+    this.read(body.usage);
     if (this.items === null) return this.learnId(body.id);
     // A Responses object: its id (when stored) and its output items, in one statement.
     const objects = revealedObjects(body, 'response');
+    let linked: Promise<void> | undefined;
     if (this.objectId === null && typeof body.id === 'string') {
       this.objectId = body.id;
       if (this.o.recordOwnership) objects.unshift({ kind: 'response', id: body.id });
+      linked = this.linkBackground(body.id);
     }
-    return objects.length === 0 ? undefined : this.o.ownership.recordAll(objects, this.o.principal.userId, this.o.conversationId);
+    return both(objects.length === 0 ? undefined : this.o.ownership.recordAll(objects, this.o.principal.userId, this.o.conversationId), linked);
   }
 
   onEvent(event: string | undefined, data: Record<string, unknown>): Promise<void> | undefined {
@@ -112,13 +167,13 @@ class ExchangeTracker implements Observer {
       const response = data.response as Record<string, unknown> | undefined;
       let learned: Promise<void> | undefined;
       if (response && typeof response === 'object') {
-        if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.usage = readUsage(response.usage) ?? this.usage;
+        if (FINAL_RESPONSE_EVENTS.has(type ?? '')) this.read(response.usage);
         learned = this.learnId(response.id);
       }
       const revealed = this.items.onEvent(type, data);
       return learned && revealed ? learned.then(() => revealed) : learned ?? revealed;
     }
-    this.usage = readUsage(data.usage) ?? this.usage;
+    this.read(data.usage);
     return this.learnId(data.id);
   }
 
@@ -137,6 +192,9 @@ class ExchangeTracker implements Observer {
 
   /** Settles the limits (metered users), then publishes the exchange; a promise only when either must be waited for. */
   onFinish(outcome: RelayOutcome): Promise<void> | undefined {
+    if (this.refused) {
+      this.o.logger.warn({ event: 'usage.refused', request_id: this.o.requestId, kind: this.o.kind, field: this.refused.field, problem: this.refused.problem });
+    }
     // Items revealed by a stream cut before its final event are still being written.
     const writing = this.items?.settled()?.catch(() => {});
     if (writing) return writing.then(() => this.settleAndPublish(outcome));
@@ -145,15 +203,15 @@ class ExchangeTracker implements Observer {
 
   private settleAndPublish(outcome: RelayOutcome): Promise<void> | undefined {
     const { meter } = this.o;
-    if (!meter) return this.publish(outcome);
+    if (!meter) return this.publish(outcome, false);
     const usage = this.usage;
     return meter.settle({
       model: this.o.model, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
       requestBytes: this.o.requestBytes, responseBytes: outcome.responseBytes,
-    }).then(() => this.publish(outcome));
+    }).then((recorded) => this.publish(outcome, recorded));
   }
 
-  private publish(outcome: RelayOutcome): Promise<void> | undefined {
+  private publish(outcome: RelayOutcome, usageRecorded: boolean): Promise<void> | undefined {
     const { o } = this;
     return o.events.emit({
       kind: o.kind,
@@ -169,7 +227,12 @@ class ExchangeTracker implements Observer {
       completed: outcome.completed,
       requestBytes: o.requestBytes,
       responseBytes: outcome.responseBytes,
-      usageRecorded: o.meter?.recordsUsage ?? false,
+      usageRecorded,
     });
   }
+}
+
+/** Both recordings, waited for together; undefined when there is nothing to wait for. */
+function both(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
+  return a && b ? Promise.all([a, b]).then(() => undefined) : a ?? b;
 }

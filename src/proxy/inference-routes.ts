@@ -17,9 +17,15 @@ import type { RelayDeps } from './relay-types.ts';
 import { trackExchange } from './exchange-tracker.ts';
 import { assertOwnsReferences, bodyReferences, CHAT_COMPLETION_CREATE, EMBEDDING_CREATE, RESPONSE_CREATE } from './body-references.ts';
 import type { Shape } from './reference-walk.ts';
+import type { ModelNames } from './model-names.ts';
+import { reservationFor } from './token-reservation.ts';
 
 export interface InferenceDeps extends ProxyDeps {
   readonly limits: InferenceLimits;
+  /** the names usage rows may carry */
+  readonly models: ModelNames;
+  /** output tokens reserved for a request that states no cap */
+  readonly reserveOutputTokens: number;
 }
 
 /** One admitted inference request. */
@@ -28,7 +34,13 @@ interface Inference {
   readonly principal: Principal;
   readonly body: JsonBody;
   readonly meter: RequestMeter | undefined;
+  /** the model as usage rows name it */
+  readonly model: string;
+  /** a background response (Responses with `background: true`) */
+  readonly background: boolean;
 }
+
+type Kind = 'chat.completion' | 'response' | 'embedding';
 
 function wantsStream(json: Record<string, unknown>): boolean {
   const stream = json.stream;
@@ -54,29 +66,35 @@ function conversationRef(json: Record<string, unknown>): string | null {
 export function inferenceRoutes(deps: InferenceDeps): Route[] {
   const relayDeps: RelayDeps = { upstream: deps.upstream, clock: deps.clock, heartbeatMs: deps.heartbeatMs, logger: deps.logger, idempotencyKeys: deps.idempotencyKeys };
 
-  /** The steps every inference request takes before its route, and the lease given back after. */
-  const inference = (shape: Shape, route: (r: Inference) => Promise<void>) => async (io: Exchange, body: JsonBody): Promise<void> => {
+  /** The steps every inference request takes before its route, and the lease and reservation given back after. */
+  const inference = (kind: Kind, shape: Shape, route: (r: Inference) => Promise<void>) => async (io: Exchange, body: JsonBody): Promise<void> => {
     const principal = io.principal!;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     const references = bodyReferences(body.json, shape);
-    const admitted = deps.limits.admit({ principal, requestBytes: body.raw.length, requestId: io.requestId, headers: io });
+    const model = deps.models.usageName(modelOf(body.json));
+    const background = kind === 'response' && body.json.background === true;
+    const admitted = deps.limits.admit({
+      principal, requestId: io.requestId, headers: io, model, background,
+      reserveTokens: reservationFor(kind, body.json, body.raw.length, deps.reserveOutputTokens),
+    });
     const admission = admitted instanceof Promise ? await admitted : admitted;
     try {
       const owned = assertOwnsReferences(deps.ownership, references, principal.userId);
       if (owned) await owned;
-      await route({ io, principal, body, meter: admission.meter });
+      await route({ io, principal, body, meter: admission.meter, model, background });
     } finally {
-      const released = admission.release();
+      const released = admission.release({ clientLeft: io.res.destroyed && !io.res.writableFinished });
       if (released) await released;
     }
   };
 
-  const track = (r: Inference, kind: 'chat.completion' | 'response' | 'embedding', conversationId: string | null) => {
+  const track = (r: Inference, kind: Kind, conversationId: string | null) => {
     const store = r.body.json.store;
     return trackExchange({
       kind,
       principal: r.principal,
-      model: modelOf(r.body.json),
+      model: r.model,
+      background: r.background,
       requestBody: r.body.raw,
       requestBytes: r.body.raw.length,
       meter: r.meter,
@@ -85,23 +103,25 @@ export function inferenceRoutes(deps: InferenceDeps): Route[] {
       recordOwnership: kind === 'response' ? store !== false : kind === 'chat.completion' && store === true,
       ownership: deps.ownership,
       events: deps.events,
+      logger: deps.logger,
+      requestId: r.io.requestId,
     });
   };
 
-  const chatCompletions = inference(CHAT_COMPLETION_CREATE, (r) => {
+  const chatCompletions = inference('chat.completion', CHAT_COMPLETION_CREATE, (r) => {
     const stream = wantsStream(r.body.json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/chat/completions', body: r.body.raw }, { stream, observer: track(r, 'chat.completion', null) });
   });
 
   // The conversation and previous_response_id were checked with the body's other references.
-  const responses = inference(RESPONSE_CREATE, (r) => {
+  const responses = inference('response', RESPONSE_CREATE, (r) => {
     const { json } = r.body;
     const conversation = conversationRef(json);
     const stream = wantsStream(json);
     return relay(r.io, relayDeps, { method: 'POST', path: '/responses', body: r.body.raw }, { stream, observer: track(r, 'response', conversation) });
   });
 
-  const embeddings = inference(EMBEDDING_CREATE, (r) => {
+  const embeddings = inference('embedding', EMBEDDING_CREATE, (r) => {
     return relay(r.io, relayDeps, { method: 'POST', path: '/embeddings', body: r.body.raw }, { stream: false, observer: track(r, 'embedding', null) });
   });
 

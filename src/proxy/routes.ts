@@ -21,6 +21,8 @@ import type { IdempotencyKeys } from './idempotency-key.ts';
 import { assertOwnsReferences, bodyReferences, METADATA_UPDATE, NO_FIELDS } from './body-references.ts';
 import type { Shape } from './reference-walk.ts';
 import { revealedItemsObserver } from './revealed-items.ts';
+import { chargeFinishedResponse, type ChargeResponse } from './response-usage.ts';
+import { bothObservers } from './observers.ts';
 
 export interface ProxyDeps {
   readonly upstream: UpstreamClient;
@@ -31,6 +33,8 @@ export interface ProxyDeps {
   readonly heartbeatMs: number;
   /** namespaces a client's Idempotency-Key per user before it goes upstream */
   readonly idempotencyKeys: IdempotencyKeys;
+  /** charges a finished response's usage to the limits when it is still owed (background responses) */
+  readonly chargeResponse: ChargeResponse;
 }
 
 const MODEL_SEGMENT = /^[A-Za-z0-9._:@+-]{1,128}$/;
@@ -93,6 +97,13 @@ export function proxyHelpers(deps: ProxyDeps) {
 /** Models, stored chat completions and responses by id. */
 export function proxyRoutes(deps: ProxyDeps): Route[] {
   const h = proxyHelpers(deps);
+  /**
+   * Reading a response back reveals its items (recorded as the reader's) and is where a
+   * background response's usage is first seen: charged then, once.
+   */
+  const readingBack = (ctx: AppContext, id: string) => bothObservers(h.revealing(ctx, 'response'), chargeFinishedResponse({
+    charge: deps.chargeResponse, userId: h.userId(ctx), responseId: id, logger: deps.logger, requestId: ctx.state.requestId,
+  }));
   return [
     // Models carry no user data. An id may contain '/' (org/model): the official SDKs send it
     // encoded, as one path segment (`/v1/models/org%2Fmodel`), the one spelling accepted; each
@@ -167,7 +178,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'responses', summary: 'Retrieve your response (?stream=true&starting_after=N resumes its stream)', stream: true },
       async handle(ctx, { params, query }) {
         const id = await h.owned(ctx, params.id, 'response');
-        return h.forward(ctx, 'GET', `/responses/${id}`, { stream: query.stream === true, observer: h.revealing(ctx, 'response') });
+        return h.forward(ctx, 'GET', `/responses/${id}`, { stream: query.stream === true, observer: readingBack(ctx, id) });
       },
     }),
     route({
@@ -185,7 +196,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       async handle(ctx, { params, body }) {
         const id = await h.owned(ctx, params.id, 'response');
         await h.references(ctx, body, NO_FIELDS);
-        return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, body, observer: h.revealing(ctx, 'response') });
+        return h.forward(ctx, 'POST', `/responses/${id}/cancel`, { query: false, body, observer: readingBack(ctx, id) });
       },
     }),
     route({

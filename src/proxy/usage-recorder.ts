@@ -7,7 +7,8 @@ import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { addUsage } from '../conversations/queries.ts';
-import { estimateTokens, type ExchangeSubscriber } from './exchange-events.ts';
+import type { ExchangeSubscriber } from './exchange-events.ts';
+import { estimateTokens, usableCounts } from '../shared/token-counts.ts';
 import { utcDay } from '../limits/periods.ts';
 
 export interface UsageRecorder {
@@ -47,7 +48,7 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
     subscriber(e) {
       if (e.status < 200 || e.status >= 300 || e.usageRecorded) return;
       const day = utcDay(clock.now());
-      const model = (e.model ?? 'unknown').slice(0, 200);
+      const model = e.model;
       const key = `${e.userId}\u0000${day}\u0000${model}`;
       let p = pending.get(key);
       if (!p) {
@@ -55,7 +56,9 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
         pending.set(key, p);
       }
       p.requests += 1;
-      if (e.usage) {
+      // Counts are checked where they are read (readUsage) and again here, where they are added:
+      // one absurd number must never make a flush fail and take the other counts with it.
+      if (e.usage && usableCounts(e.usage.inputTokens, e.usage.outputTokens)) {
         p.inputTokens += e.usage.inputTokens;
         p.outputTokens += e.usage.outputTokens;
       } else {

@@ -3,7 +3,8 @@
 
 /** What an exchange cost, as the limits need it: token counts and sizes, never content. */
 export interface ExchangeCost {
-  readonly model: string | null;
+  /** as usage rows name it (listed by upstream, else `other`) */
+  readonly model: string;
   /** null when upstream reported no usage */
   readonly inputTokens: number | null;
   readonly outputTokens: number | null;
@@ -13,7 +14,11 @@ export interface ExchangeCost {
 
 /** Per-request hook of the limits: settles the request when its exchange completes, before the last byte. */
 export interface RequestMeter {
-  /** the meter writes this request's usage itself, so the batched usage recorder skips it */
-  readonly recordsUsage: boolean;
-  settle(cost: ExchangeCost): Promise<void>;
+  /** settles the exchange; true when the meter accounted for its usage (the batched usage recorder then skips it) */
+  settle(cost: ExchangeCost): Promise<boolean>;
+  /**
+   * A background response's id is known: its usage is charged when first seen (a GET, a resumed
+   * stream), once. The proxy waits for this before the id reaches the client.
+   */
+  awaitUsage?(responseId: string): Promise<void>;
 }

@@ -17,6 +17,12 @@
 //   "error-400"    400 with an OpenAI-shaped body (passed through as it is)
 //   "fragmented"   stream every third event whole and cut the others in two at an odd byte
 //                  (inside a line, sometimes inside a UTF-8 character), as TCP may deliver them
+// `usage` replaces the usage object every chat completion and response reports (it may be
+// absurd on purpose); `holdAnswers()` keeps creation requests (chat, responses) waiting until
+// released. Background responses (`background: true`) are answered `queued` without usage and
+// stay `in_progress` until `finishBackground(id)`; then GET /responses/{id} shows them
+// `completed` with their usage, and `?stream=true` resumes their events (before that, the
+// resumed stream carries only the events so far and ends).
 // Base URL for Cloister: `${fake.url}/v1`.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -40,11 +46,23 @@ export interface FakeUpstream {
   replyText: string;
   /** a "firehose" stream's progress: bytes written, and whether it is waiting for the connection to drain */
   readonly firehose: { readonly sent: number; readonly waiting: boolean; readonly done: boolean };
+  /** the model ids GET /models lists */
+  models: string[];
+  /** the usage object to report (undefined: the defaults, 11+7 for chat and 5+9 for responses) */
+  usage: unknown;
+  /** creation requests received from now on wait until the returned function is called */
+  holdAnswers(): () => void;
+  /** how many creation requests are waiting on holdAnswers() */
+  readonly held: number;
+  /** a background response (or every one) has finished: its usage is now visible */
+  finishBackground(id?: string): void;
   reset(): void;
   close(): Promise<void>;
 }
 
 let seq = 0;
+/** The models GET /models lists unless a test changes `models`. */
+const DEFAULT_MODELS: readonly string[] = ['fake-model', 'org/fake-model-2'];
 /** How much a "firehose" stream sends. */
 export const FIREHOSE_BYTES = 48 * 1024 * 1024;
 
@@ -55,9 +73,20 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const conversations = new Map<string, { id: string; items: Array<Record<string, unknown>>; metadata: unknown }>();
-  const responses = new Map<string, { object: Record<string, unknown>; events: string[]; input: Array<Record<string, unknown>> }>();
+  const responses = new Map<string, { object: Record<string, unknown>; events: string[]; input: Array<Record<string, unknown>>; finished: boolean }>();
   const completions = new Map<string, Record<string, unknown>>();
-  const state = { silentMs: 0, replyText: 'Hello from the fake upstream.', firehose: { sent: 0, waiting: false, done: false } };
+  const state = {
+    silentMs: 0, replyText: 'Hello from the fake upstream.', firehose: { sent: 0, waiting: false, done: false },
+    usage: undefined as unknown, gate: null as Promise<void> | null, held: 0, models: [...DEFAULT_MODELS],
+  };
+  /** Waits while answers are held. */
+  const passGate = async () => {
+    const gate = state.gate;
+    if (!gate) return;
+    state.held++;
+    await gate;
+    state.held--;
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -112,7 +141,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
 
     const [head, id, sub, subId] = parts;
     if (head === 'models' && rec.method === 'GET') {
-      const models = [{ id: 'fake-model', object: 'model', created: 1700000000, owned_by: 'fake' }, { id: 'org/fake-model-2', object: 'model', created: 1700000001, owned_by: 'fake' }];
+      const models = state.models.map((m, i) => ({ id: m, object: 'model', created: 1700000000 + i, owned_by: 'fake' }));
       if (!id) return json(res, 200, { object: 'list', data: models });
       const wanted = parts.slice(1).join('/');
       const m = models.find((x) => x.id === wanted);
@@ -122,8 +151,14 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (head === 'embeddings' && rec.method === 'POST') {
       return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
     }
-    if (head === 'chat' && id === 'completions') return chat(rec, res, body, behaviour, parts.slice(2));
-    if (head === 'responses') return responsesRoute(rec, res, body, behaviour, id, sub);
+    if (head === 'chat' && id === 'completions') {
+      if (rec.method === 'POST' && parts.length === 2) await passGate();
+      return chat(rec, res, body, behaviour, parts.slice(2));
+    }
+    if (head === 'responses') {
+      if (rec.method === 'POST' && !id) await passGate();
+      return responsesRoute(rec, res, body, behaviour, id, sub);
+    }
     if (head === 'conversations') return conversationsRoute(rec, res, body, id, sub, subId);
     return notFound(res);
   }
@@ -186,7 +221,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const messages = (body.messages as Array<{ content?: unknown }> | undefined) ?? [];
     const last = String(messages.at(-1)?.content ?? '');
     const reply = `${state.replyText} You said: ${last}`;
-    const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+    const usage = state.usage === undefined ? { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } : state.usage;
     const object = { id, object: 'chat.completion', created: 1700000000, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage };
     if (body.store === true) completions.set(id, object);
     if (body.stream !== true) return json(res, 200, object);
@@ -262,9 +297,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const u = new URL(rec.path, url);
       if (u.searchParams.get('stream') === 'true') {
         const after = Number(u.searchParams.get('starting_after') ?? '-1');
-        return sse(res, r.events.filter((_, i) => i > after), '');
+        const sofar = r.finished ? r.events : r.events.slice(0, 2);
+        return sse(res, sofar.filter((_, i) => i > after), '');
       }
-      return json(res, 200, r.object);
+      return json(res, 200, r.finished ? r.object : { ...r.object, status: 'in_progress', output: [], usage: null });
     }
     const rid = nextId('resp');
     const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input ?? '');
@@ -274,10 +310,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       id: rid, object: 'response', created_at: 1700000000, status: 'completed', model: body.model,
       conversation: conversation ? { id: conversation } : null, previous_response_id: body.previous_response_id ?? null,
       output: outputItems(body, text),
-      usage: { input_tokens: 5, output_tokens: 9, total_tokens: 14 },
+      usage: state.usage === undefined ? { input_tokens: 5, output_tokens: 9, total_tokens: 14 } : state.usage,
     };
     const events = responseEvents(object, text);
-    responses.set(rid, { object, events, input: inputItems(body) });
+    responses.set(rid, { object, events, input: inputItems(body), finished: body.background !== true });
     if (conversation) conversations.get(conversation)?.items.push({ id: nextId('msg'), type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
     // A queued background response shows no output yet: that comes with GET /responses/{id}.
     if (body.background === true && body.stream !== true) return json(res, 200, { ...object, status: 'queued', output: [], usage: null });
@@ -323,7 +359,23 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     get replyText() { return state.replyText; },
     set replyText(v: string) { state.replyText = v; },
     get firehose() { return state.firehose; },
-    reset() { requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; state.firehose = { sent: 0, waiting: false, done: false }; },
+    get models() { return state.models; },
+    set models(v: string[]) { state.models = v; },
+    get usage() { return state.usage; },
+    set usage(v: unknown) { state.usage = v; },
+    holdAnswers() {
+      let release!: () => void;
+      state.gate = new Promise<void>((r) => { release = r; });
+      return () => { state.gate = null; release(); };
+    },
+    get held() { return state.held; },
+    finishBackground(id) {
+      for (const [rid, r] of responses) if (id === undefined || rid === id) r.finished = true;
+    },
+    reset() {
+      requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; state.firehose = { sent: 0, waiting: false, done: false };
+      state.usage = undefined; state.gate = null; state.held = 0; state.models = [...DEFAULT_MODELS];
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

@@ -58,6 +58,9 @@ export async function startTestApp(env: Env = {}, overrides: AppOverrides & { cl
     database: { pool, url: db.url, embedded: db.kind === 'embedded', close: () => pool.end() },
     ...overrides,
   });
+  // Cloister fetches upstream's model list once at start: let that happen before the test acts,
+  // so what a test sees reach upstream is only what it caused.
+  await app.models.firstLoad;
   const server = await listen(app.callback(), { host: '127.0.0.1', port: 0, limits: config.server.connections });
   const url = `http://127.0.0.1:${server.port}`;
   const startedAt = (new Error().stack ?? '').split('\n').slice(2).find((l) => l.includes('.test.ts'))?.trim() ?? 'unknown';

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { runMigrations, MIGRATIONS_TABLE } from '../../src/db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.ts';
 import { createLogger } from '../../src/log.ts';
+import { SQL_ROUTINES } from '../../src/app.ts';
 
 export interface SharedTestDatabase {
   readonly url: string;
@@ -36,7 +37,7 @@ export async function setUpTestDatabase(): Promise<SharedTestDatabase> {
     embedded = await startEmbeddedPostgres('memory://');
     url = embedded.url;
   }
-  await runMigrations(url, 'up', createLogger('silent'), { embedded: !base });
+  await runMigrations(url, 'up', createLogger('silent'), { embedded: !base, routines: SQL_ROUTINES });
   const adminPool = new pg.Pool({ connectionString: url, max: 2 });
   adminPool.on('error', () => {}); // an idle connection ended by the server is not a test failure
   shared = { url, kind: base ? 'postgres' : 'embedded', admin: adminPool };

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { expectedMigrations, runMigrations } from '../../../src/db/migrate.ts';
 import { startEmbeddedPostgres } from '../../../src/db/embedded.ts';
 import { createLogger } from '../../../src/log.ts';
+import { SQL_ROUTINES } from '../../../src/app.ts';
 import { testDatabase, resetDatabase } from '../../support/test-database.ts';
 import { startTestApp } from '../../support/test-app.ts';
 import { cuttableRelay } from '../../support/cuttable-relay.ts';
@@ -14,7 +15,7 @@ describe('database lifecycle', () => {
   beforeEach(() => resetDatabase());
 
   it('migrations are idempotent: running them again applies nothing', async () => {
-    const again = await runMigrations(testDatabase().url, 'up', createLogger('silent'), { embedded: testDatabase().kind === 'embedded' });
+    const again = await runMigrations(testDatabase().url, 'up', createLogger('silent'), { embedded: testDatabase().kind === 'embedded', routines: SQL_ROUTINES });
     expect(again).to.deep.equal([]);
   });
 
@@ -29,7 +30,7 @@ describe('database lifecycle', () => {
       const url = new URL(testDatabase().url);
       url.pathname = `/${name}`;
       const logger = createLogger('silent');
-      const [a, b] = await Promise.all([runMigrations(url.href, 'up', logger), runMigrations(url.href, 'up', logger)]);
+      const [a, b] = await Promise.all([runMigrations(url.href, 'up', logger, { routines: SQL_ROUTINES }), runMigrations(url.href, 'up', logger, { routines: SQL_ROUTINES })]);
       const applied = [...a, ...b].sort();
       expect(applied).to.deep.equal(expectedMigrations());
       expect([a.length, b.length].sort()).to.deep.equal([0, applied.length]);

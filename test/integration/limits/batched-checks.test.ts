@@ -25,7 +25,7 @@ describe('limits: batched checks', () => {
   });
 
   const check = (userId: string, nowMs = NOW): AcquireArgs => ({
-    userId, keyId: null, nowMs, leaseId: randomUUID(), leaseExpiresMs: nowMs + 60_000, estimateTokens: 1, day: '2026-03-10', month: '2026-03-01',
+    userId, keyId: null, nowMs, leaseId: randomUUID(), leaseExpiresMs: nowMs + 60_000, reserveTokens: 1, model: 'm', day: '2026-03-10', month: '2026-03-01',
   });
 
   it('answers each request in the order given, whatever order the checks ran in', async () => {
@@ -57,18 +57,23 @@ describe('limits: batched checks', () => {
   });
 
   it('settles a batch: every exchange charged to its token buckets and counted in usage, also from two connections at once', async () => {
-    const settle = (userId: string, model: string, tokens: number): SettleArgs => ({
-      userId, keyId: null, nowMs: NOW, leaseId: null, userTpm: 60_000, keyTpm: null, tokens,
-      record: { day: '2026-03-10', model, input: tokens - 1, output: 1, estimated: 0 },
-    });
+    // Each exchange was admitted with a reservation of one token under 60,000 tokens a minute.
+    const reservations: string[] = [];
+    const settle = (userId: string, model: string, tokens: number): SettleArgs => {
+      const id = randomUUID();
+      reservations.push(`('${id}', '${userId}', 1, 60000, '${model}', ${NOW + 60_000})`);
+      return { userId, keyId: null, nowMs: NOW, leaseId: id, reserved: true, tokens, keepUntilMs: null, record: { day: '2026-03-10', model, input: tokens - 1, output: 1, estimated: 0 } };
+    };
     const [a, b, c] = users as [string, string, string];
+    const batches = [[settle(c, 'm1', 10), settle(a, 'm2', 20), settle(c, 'm1', 30), settle(b, 'm1', 40)], [settle(b, 'm1', 5), settle(a, 'm2', 6), settle(c, 'm1', 7)]];
+    await testDatabase().admin.query(`insert into admissions (id, user_id, tokens, user_tpm, model, expires_at) values ${reservations.join(', ')}`);
     const url = testDatabase().url;
     const one = new pg.Pool({ connectionString: url, max: 1 });
     const two = new pg.Pool({ connectionString: url, max: 1 });
     try {
       await Promise.all([
-        settleMany(one, false, [settle(c, 'm1', 10), settle(a, 'm2', 20), settle(c, 'm1', 30), settle(b, 'm1', 40)]),
-        settleMany(two, false, [settle(b, 'm1', 5), settle(a, 'm2', 6), settle(c, 'm1', 7)]),
+        settleMany(one, false, batches[0]!),
+        settleMany(two, false, batches[1]!),
       ]);
     } finally {
       await one.end();
@@ -83,6 +88,7 @@ describe('limits: batched checks', () => {
     ].sort((x, y) => (x.user_id < y.user_id ? -1 : 1));
     expect(usage.rows).to.deep.equal(expected);
     // 60,000 tokens a minute is one token a millisecond: the bucket stands that many ms ahead.
+    expect((await testDatabase().admin.query('select count(*)::int as n from admissions')).rows[0].n, 'every reservation settled').to.equal(0);
     const buckets = await testDatabase().admin.query<{ bucket: string; ahead: number }>(
       `select bucket, tat - $1 as ahead from rate_limit_buckets where bucket like 'inference:tokens:user:%' order by bucket`, [NOW]);
     expect(Object.fromEntries(buckets.rows.map((r) => [r.bucket.slice('inference:tokens:user:'.length), Math.round(r.ahead)])))

@@ -8,6 +8,7 @@ import { resetDatabase, testDatabase } from '../../support/test-database.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
 import { manualClock, type ManualClock } from '../../support/clock.ts';
 import { sweepLimitState } from '../../../src/limits/queries.ts';
+import { utcDay } from '../../../src/limits/periods.ts';
 
 const body = (model: string, stream: boolean) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 
@@ -22,7 +23,7 @@ describe('limits: concurrency leases', () => {
   const post = (t: TestApp, model = 'fake-model', stream = false, signal?: AbortSignal) => t.request('/v1/chat/completions', {
     key, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(model, stream), signal,
   });
-  const leases = async () => Number((await testDatabase().admin.query('select count(*) from concurrency_leases')).rows[0].count);
+  const leases = async () => Number((await testDatabase().admin.query('select count(*) from admissions')).rows[0].count);
   /** Opens a stream the fake upstream stalls after its first chunk; resolves once that chunk arrived. */
   async function openStall(t: TestApp) {
     const ac = new AbortController();
@@ -56,7 +57,8 @@ describe('limits: concurrency leases', () => {
     stall.abort();
     await fake.requests.find((r) => r.path === '/v1/chat/completions')!.clientClosed;
     // The lease is released before the aborted request finishes on the server; poll the database state.
-    for (let i = 0; i < 100 && await leases() > 0; i++) await new Promise((r) => setImmediate(r));
+    // (A bounded count of polls was not enough on a loaded machine: poll until a deadline instead.)
+    for (const deadline = Date.now() + 5000; await leases() > 0 && Date.now() < deadline;) await new Promise((r) => setImmediate(r));
     expect(await leases()).to.equal(0);
     // Completed requests (JSON and stream) release theirs before the last byte: back to back never collide.
     for (let i = 0; i < 3; i++) {
@@ -97,7 +99,7 @@ describe('limits: concurrency leases', () => {
     expect((await post(a)).status).to.equal(200);
     // Checks only count unexpired leases; the periodic sweep deletes the expired row.
     expect(await leases()).to.equal(1);
-    await sweepLimitState(testDatabase().admin, clock.now().getTime());
+    await sweepLimitState(testDatabase().admin, clock.now().getTime(), utcDay(clock.now()));
     expect(await leases()).to.equal(0);
   });
 
@@ -105,7 +107,7 @@ describe('limits: concurrency leases', () => {
     const c = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, RATE_LIMIT_CONCURRENCY: '1', RATE_LIMIT_LEASE_TTL_SECONDS: '6' }, { clock });
     others.push(c);
     const stall = await openStall(c);
-    const expiry = async () => Number((await testDatabase().admin.query('select expires_at from concurrency_leases')).rows[0].expires_at);
+    const expiry = async () => Number((await testDatabase().admin.query('select expires_at from admissions')).rows[0].expires_at);
     const first = await expiry();
     clock.advance(5_000);
     // The holder renews every TTL/3 (2 s) of real time; wait for it to move the expiry.

@@ -86,29 +86,35 @@ describe('limits: requests and tokens per minute', () => {
     expect(res.headers.get('x-ratelimit-limit-tokens')).to.equal(null);
   });
 
-  it('charges tokens as usage arrives and refuses while the minute\'s tokens are spent', async () => {
+  it('reserves a request\'s most at admission, settles it to what was used, and refuses while the minute\'s tokens are spent', async () => {
     await start({ RATE_LIMIT_TPM: '60' });
-    const estimate = Math.ceil(Buffer.byteLength(chat()) / 4); // the pre-check needs this request's size in tokens
-    expect(estimate).to.equal(17);
-    const first = await post(a);
+    const capped = JSON.stringify({ model: 'fake-model', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    const reserve = Math.ceil(Buffer.byteLength(capped) / 4) + 10; // input by size, output by the request's own cap
+    expect(reserve).to.equal(31);
+    const first = await post(a, key, capped);
     expect(first.status).to.equal(200);
     expect(first.headers.get('x-ratelimit-limit-tokens')).to.equal('60');
-    expect(first.headers.get('x-ratelimit-remaining-tokens')).to.equal('60');
-    // The fake upstream reports 18 tokens per chat completion, charged when the answer arrives.
-    const second = await post(b);
+    expect(first.headers.get('x-ratelimit-remaining-tokens'), 'what is left once this request\'s reservation is taken').to.equal('29');
+    // The fake upstream reports 18 tokens per chat completion: the 30 reserved become 18 spent.
+    const second = await post(b, key, capped);
     expect(second.status).to.equal(200);
-    expect(second.headers.get('x-ratelimit-remaining-tokens')).to.equal('42');
-    expect((await post(a)).headers.get('x-ratelimit-remaining-tokens')).to.equal('24');
-    // 54 of 60 spent: 6 left, fewer than this request needs, on either instance.
-    const refused = await post(b);
+    expect(second.headers.get('x-ratelimit-remaining-tokens')).to.equal(String(60 - 18 - reserve));
+    // 36 of 60 spent: 24 left, fewer than the 31 this request reserves, on either instance.
+    const refused = await post(a, key, capped);
     expect(refused.status).to.equal(429);
     expect((await refused.json() as { error: { message: string } }).error.message).to.contain('tokens per minute');
-    expect(refused.headers.get('retry-after')).to.equal('11'); // 11 more tokens at one per second
-    expect(upstreamChats()).to.equal(3);
-    clock.advance(10_000);
-    expect((await post(a)).status).to.equal(429);
+    expect(refused.headers.get('retry-after')).to.equal('7'); // 7 more tokens at one per second
+    expect(upstreamChats()).to.equal(2);
+    clock.advance(6_000);
+    expect((await post(b, key, capped)).status).to.equal(429);
     clock.advance(1_000);
-    expect((await post(a)).status).to.equal(200);
+    expect((await post(a, key, capped)).status).to.equal(200);
+    // Without a cap the default output reservation (4,096) stands in, up to the whole minute's allowance.
+    clock.advance(60_000);
+    const uncapped = await post(a);
+    expect(uncapped.status).to.equal(200);
+    expect(uncapped.headers.get('x-ratelimit-remaining-tokens')).to.equal('0');
+    expect((await post(b)).status, '18 spent: 42 left, less than the allowance an uncapped request reserves').to.equal(429);
   });
 
   it('refuses a prompt larger than the tokens left this minute before it reaches upstream', async () => {

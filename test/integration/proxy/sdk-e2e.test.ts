@@ -101,6 +101,8 @@ describe('proxy: end to end with the openai SDK', () => {
   it('background response returns an id the owner can poll', async () => {
     const r = await client.responses.create({ model: 'fake-model', input: 'later', background: true });
     expect(r.status).to.equal('queued');
+    expect((await client.responses.retrieve(r.id)).status).to.equal('in_progress');
+    fake.finishBackground(r.id);
     expect((await client.responses.retrieve(r.id)).status).to.equal('completed');
   });
 

@@ -248,6 +248,7 @@ describe('security: references in request bodies (finding 2)', () => {
     it('records the output of a background response when its owner retrieves it', async () => {
       const queued = await a.client.responses.create({ model: 'fake-model', input: 'later', background: true });
       expect(queued.output).to.deep.equal([]);
+      fake.finishBackground(queued.id); // the fake's background responses run until told they finished
       const done = await a.client.responses.retrieve(queued.id);
       const item = done.output[0]!.id!;
       fake.reset();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createLogger } from '../../../src/log.ts';
-import { hasUsageObject, trackExchange } from '../../../src/proxy/exchange-tracker.ts';
+import { hasUsageObject, readUsage, trackExchange } from '../../../src/proxy/exchange-tracker.ts';
 import { createExchangeEvents, type CompletedExchange, type ExchangeEvents } from '../../../src/proxy/exchange-events.ts';
 import type { Ownership } from '../../../src/conversations/ownership.ts';
 
@@ -13,7 +13,7 @@ function tracker(kind: CompletedExchange['kind'], recordOwnership = false) {
   const events = { emit: async (e: CompletedExchange) => { emitted.push(e); } } as unknown as ExchangeEvents;
   const observer = trackExchange({
     kind, principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestBody: Buffer.from('r'), requestBytes: 10,
-    conversationId: null, recordOwnership, ownership, events,
+    conversationId: null, recordOwnership, ownership, events, logger: createLogger('silent'), requestId: 'req_1', background: false,
   });
   let parsed = 0;
   const feed = async (data: unknown, event?: string) => {
@@ -95,7 +95,7 @@ describe('exchange hashes', () => {
   const logger = createLogger('silent');
   const exchange = (events: ExchangeEvents) => trackExchange({
     kind: 'chat.completion', principal: { userId: 'u1', via: 'api_key', keyId: 'k1' }, model: 'm', requestBody: Buffer.from('{"a":1}'), requestBytes: 7,
-    conversationId: null, recordOwnership: false, ownership: {} as Ownership, events,
+    conversationId: null, recordOwnership: false, ownership: {} as Ownership, events, logger, requestId: 'req_1', background: false,
   });
 
   it('are wanted only while a subscriber that signs is subscribed', () => {
@@ -119,5 +119,38 @@ describe('exchange hashes', () => {
       expect(seen[0]!.requestSha256).to.equal(hashes ? createHash('sha256').update('{"a":1}').digest('hex') : null);
       expect(seen[0]!.responseSha256).to.equal(hashes ? 'h' : null);
     }
+  });
+});
+
+describe('readUsage (finding 7: absurd upstream usage)', () => {
+  it('reads both API families and embeddings\' input-and-total form', () => {
+    expect(readUsage({ prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 })).to.deep.equal({ usage: { inputTokens: 11, outputTokens: 7 } });
+    expect(readUsage({ input_tokens: 5, output_tokens: 9 })).to.deep.equal({ usage: { inputTokens: 5, outputTokens: 9 } });
+    expect(readUsage({ prompt_tokens: 4, total_tokens: 4 })).to.deep.equal({ usage: { inputTokens: 4, outputTokens: 0 } });
+    expect(readUsage({ input_tokens: null, prompt_tokens: 3, completion_tokens: 0 })).to.deep.equal({ usage: { inputTokens: 3, outputTokens: 0 } });
+    for (const nothing of [null, 'x', 12, [], {}, { total_tokens: 5 }, { prompt_tokens: 3 }]) expect(readUsage(nothing), JSON.stringify(nothing)).to.equal(null);
+  });
+
+  it('refuses counts that are not sane whole numbers, naming the field and the problem', () => {
+    const cases: Array<[unknown, string, string]> = [
+      [{ prompt_tokens: 1e308, completion_tokens: 1 }, 'prompt_tokens', 'too_large'],
+      [{ prompt_tokens: 1, completion_tokens: 2 ** 63 - 1 }, 'completion_tokens', 'too_large'],
+      [{ input_tokens: JSON.parse('9223372036854775807') as number, output_tokens: 1 }, 'input_tokens', 'too_large'],
+      [{ input_tokens: 100_000_001, output_tokens: 1 }, 'input_tokens', 'too_large'],
+      [{ input_tokens: -1, output_tokens: 1 }, 'input_tokens', 'negative'],
+      [{ input_tokens: 1, output_tokens: 1.5 }, 'output_tokens', 'not_whole'],
+      [{ input_tokens: '12', output_tokens: 1 }, 'input_tokens', 'not_a_number'],
+      [{ input_tokens: 1, output_tokens: { n: 1 } }, 'output_tokens', 'not_a_number'],
+      [{ input_tokens: 1, output_tokens: true }, 'output_tokens', 'not_a_number'],
+    ];
+    for (const [u, field, problem] of cases) expect(readUsage(u), JSON.stringify(u)).to.deep.equal({ refused: { field, problem } });
+    expect(readUsage({ input_tokens: 100_000_000, output_tokens: 0 })).to.deep.equal({ usage: { inputTokens: 100_000_000, outputTokens: 0 } });
+  });
+
+  it('leaves an exchange whose last usage was refused without usage, even after a good reading', async () => {
+    const t = tracker('chat.completion');
+    await t.feed({ id: 'chatcmpl_9', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } });
+    await t.feed({ id: 'chatcmpl_9', choices: [], usage: { prompt_tokens: 1e308, completion_tokens: 2 } });
+    expect((await t.finish()).usage).to.equal(null);
   });
 });

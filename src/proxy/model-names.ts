@@ -1,0 +1,109 @@
+// The model names usage rows may carry. The `model` of a request is whatever the user typed, and
+// a usage row is kept for months: a name goes into one only when upstream lists it (GET /models)
+// or the operator allows it (USAGE_MODEL_NAMES); anything else is recorded as `other`. The list
+// is held in memory and refreshed in the background (MODEL_LIST_REFRESH_SECONDS; sooner after
+// a failure), so naming a request's model is a set lookup and never a round trip. Until the
+// first list arrives, only the operator's names are known.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+import { parseObject } from './answer.ts';
+
+/** What usage rows say for a model nobody listed. */
+export const OTHER_MODEL = 'other';
+/** At most this many names are kept from upstream's list, each at most MAX_NAME characters. */
+const MAX_MODELS = 10_000;
+const MAX_NAME = 200;
+/** How long one fetch of the list may take. */
+const FETCH_TIMEOUT_MS = 10_000;
+/** After a failed fetch, the next try comes this soon (or at the refresh interval, if sooner). */
+const RETRY_MS = 30_000;
+
+export interface ModelNames {
+  /** the name a usage row carries for a requested model: itself when listed, else `other` */
+  usageName(model: string | null): string;
+  /** settles when the first fetch of the list has ended, well or not (requests never wait for it) */
+  readonly firstLoad: Promise<void>;
+  /** fetches the list now (what the timer does) */
+  refresh(): Promise<void>;
+  /** stops refreshing */
+  close(): void;
+}
+
+/** Model ids from a GET /models answer (`{"data":[{"id":...}]}`), or null when it is not one. */
+export function modelIdsOf(body: Buffer): string[] | null {
+  const parsed = parseObject(body.toString('utf8'));
+  if (parsed === null || !Array.isArray(parsed.data)) return null;
+  const ids: string[] = [];
+  for (const m of parsed.data as unknown[]) {
+    const id = m !== null && typeof m === 'object' ? (m as { id?: unknown }).id : undefined;
+    if (typeof id === 'string' && id.length > 0 && id.length <= MAX_NAME) ids.push(id);
+    if (ids.length >= MAX_MODELS) break;
+  }
+  return ids;
+}
+
+/** Starts keeping the model list (the first fetch begins at once when an upstream is configured). */
+export function createModelNames(deps: {
+  upstream: UpstreamClient; logger: Logger;
+  /** how often the list is fetched again */
+  refreshMs: number;
+  /** names the operator allows besides upstream's list */
+  allowed: readonly string[];
+}): ModelNames {
+  const { upstream, logger } = deps;
+  const allowed = new Set(deps.allowed);
+  let listed: ReadonlySet<string> = new Set();
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let inFlight: Promise<void> | null = null;
+
+  const schedule = (ms: number) => {
+    if (closed) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => { void refresh(); }, ms);
+    timer.unref();
+  };
+
+  async function load(): Promise<void> {
+    let ok = false;
+    try {
+      const answer = await upstream.fetch(
+        { method: 'GET', path: '/models', clientHeaders: {}, requestId: randomUUID() },
+        { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) },
+      );
+      const ids = answer.status >= 200 && answer.status < 300 ? modelIdsOf(answer.body) : null;
+      if (ids === null) {
+        logger.warn({ event: 'models.list_failed', status: answer.status });
+      } else {
+        listed = new Set(ids);
+        ok = true;
+      }
+    } catch (e) {
+      logger.warn({ event: 'models.list_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } });
+    }
+    schedule(ok ? deps.refreshMs : Math.min(deps.refreshMs, RETRY_MS));
+  }
+
+  function refresh(): Promise<void> {
+    if (!upstream.configured || closed) return Promise.resolve();
+    // One fetch at a time: a refresh asked for while one runs shares it.
+    inFlight ??= load().finally(() => { inFlight = null; });
+    return inFlight;
+  }
+
+  const firstLoad = refresh();
+  return {
+    usageName(model) {
+      if (model === null) return OTHER_MODEL;
+      return listed.has(model) || allowed.has(model) ? model : OTHER_MODEL;
+    },
+    firstLoad,
+    refresh,
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
