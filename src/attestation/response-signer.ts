@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { createCoalescer } from '../db/coalescer.ts';
 import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
-import type { ExchangeSubscriber } from '../proxy/exchange-events.ts';
+import type { ExchangeSubscriber } from '../shared/exchanges.ts';
 import { upsertSignedTexts, deleteExpiredSignatures, type SignedText } from './signature-queries.ts';
 
 const SWEEP_EVERY = 500;

@@ -4,44 +4,15 @@
 // response only after, e.g., the signature is stored — a client that asks for it right after
 // the last byte never races the write.
 import type { Logger } from '../log.ts';
-
-export interface CompletedExchange {
-  readonly kind: 'chat.completion' | 'response' | 'embedding';
-  /** upstream object id (chatcmpl-…, resp_…); null when upstream returned none */
-  readonly objectId: string | null;
-  readonly userId: string;
-  readonly apiKeyId: string | null;
-  /** the model as usage rows name it: one upstream lists (or the operator allows), else `other` (model-names.ts) */
-  readonly model: string;
-  /** sha256 hex of the request body bytes as received (null unless a subscriber asked for hashes) */
-  readonly requestSha256: string | null;
-  /** sha256 hex of every response body byte as sent to the client (likewise) */
-  readonly responseSha256: string | null;
-  readonly status: number;
-  readonly streamed: boolean;
-  /** token usage when upstream reported it; null = unknown */
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | null;
-  /** false when the client went away or upstream failed mid-stream */
-  readonly completed: boolean;
-  /** bytes received from the client and sent back to it */
-  readonly requestBytes: number;
-  readonly responseBytes: number;
-  /** the limits already wrote this exchange's usage (a metered user); the usage recorder skips it */
-  readonly usageRecorded: boolean;
-}
-
-export type ExchangeSubscriber = (e: CompletedExchange) => Promise<void> | void;
+import type { CompletedExchange, ExchangeSubscriber } from '../shared/exchanges.ts';
 
 export interface ExchangeEvents {
   /** `hashes`: the subscriber needs both sha256 hashes (the signer); without such a subscriber nobody hashes */
   subscribe(fn: ExchangeSubscriber, options?: { hashes?: boolean }): () => void;
   /** whether any subscriber needs the hashes, so the proxy computes them */
   readonly wantsHashes: boolean;
-  /**
-   * Runs every subscriber; a failing subscriber is logged and does not affect the others. A
-   * promise only when a subscriber returned one (the signer's row), so the proxy waits only then.
-   */
-  emit(e: CompletedExchange): Promise<void> | undefined;
+  /** Runs every subscriber and waits for them all; a failing subscriber is logged and does not affect the others. */
+  emit(e: CompletedExchange): Promise<void>;
 }
 
 /** Creates the in-process event channel (one per app). */
@@ -63,17 +34,14 @@ export function createExchangeEvents(logger: Logger): ExchangeEvents {
     get wantsHashes() {
       return hashing.size > 0;
     },
-    emit(e) {
-      let waits: Array<Promise<void>> | undefined;
-      for (const fn of subscribers) {
+    async emit(e) {
+      await Promise.all([...subscribers].map(async (fn) => {
         try {
-          const r = fn(e);
-          if (r instanceof Promise) (waits ??= []).push(r.catch((err: unknown) => failed(e, err)));
+          await fn(e);
         } catch (err) {
           failed(e, err);
         }
-      }
-      return waits && Promise.all(waits).then(() => undefined);
+      }));
     },
   };
 }

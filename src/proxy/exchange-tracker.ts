@@ -4,7 +4,8 @@
 // finishes.
 import type { Principal } from '../shared/principal.ts';
 import type { Ownership } from '../conversations/ownership.ts';
-import type { CompletedExchange, ExchangeEvents } from './exchange-events.ts';
+import type { ExchangeEvents } from './exchange-events.ts';
+import type { CompletedExchange } from '../shared/exchanges.ts';
 import type { Observer, RelayOutcome } from './relay-types.ts';
 import { sha256 } from './answer.ts';
 import type { RequestMeter } from '../shared/metering.ts';
@@ -211,7 +212,7 @@ class ExchangeTracker implements Observer {
     }).then((recorded) => this.publish(outcome, recorded));
   }
 
-  private publish(outcome: RelayOutcome, usageRecorded: boolean): Promise<void> | undefined {
+  private publish(outcome: RelayOutcome, usageRecorded: boolean): Promise<void> {
     const { o } = this;
     return o.events.emit({
       kind: o.kind,

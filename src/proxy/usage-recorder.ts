@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { addUsage } from '../conversations/queries.ts';
-import type { ExchangeSubscriber } from './exchange-events.ts';
+import type { ExchangeSubscriber } from '../shared/exchanges.ts';
 import { estimateTokens, usableCounts } from '../shared/token-counts.ts';
 import { utcDay } from '../limits/periods.ts';
 

@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase } from '../../support/test-database.ts';
 import { FIREHOSE_BYTES, startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.ts';
 import { waitFor } from '../../support/log-capture.ts';
-import type { CompletedExchange } from '../../../src/proxy/exchange-events.ts';
+import type { CompletedExchange } from '../../../src/shared/exchanges.ts';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createLogger } from '../../../src/log.ts';
 import { hasUsageObject, readUsage, trackExchange } from '../../../src/proxy/exchange-tracker.ts';
-import { createExchangeEvents, type CompletedExchange, type ExchangeEvents } from '../../../src/proxy/exchange-events.ts';
+import { createExchangeEvents, type ExchangeEvents } from '../../../src/proxy/exchange-events.ts';
+import type { CompletedExchange } from '../../../src/shared/exchanges.ts';
 import type { Ownership } from '../../../src/conversations/ownership.ts';
 
 /** Feeds raw SSE data through an observer the way the relay does: parsed only when wanted. */
