@@ -39,6 +39,7 @@ export async function openDatabase(config: Config, logger: Logger, options: ({ m
       const ran = await runMigrations(url, 'up', logger, { embedded: embedded !== null, routines: options.routines });
       if (ran.length > 0) logger.info({ event: 'db.migrated', migrations: ran });
     }
+    embedded?.share();
     // The embedded database is one PGlite session behind a multiplexer: several connections'
     // statements interleave on it, and with one connection in a transaction while another ran
     // a statement, results reached the wrong caller (limits checks failed with malformed rows,

@@ -4,7 +4,9 @@
 // - a CLI command joins a running server's database;
 // - a server finding another server exits with a one-line reason (DataDirInUse);
 // - either waits for a CLI command that holds the lock to finish, then takes it over;
-// - a process that asks while the owner is still starting waits for its answer.
+// - a process that asks while the owner is still starting waits for its answer; the owner
+//   answers only once it calls share(), after its migrations, so nobody else ever migrates
+//   alongside it (PGlite is one session: advisory locks could not keep two migrators apart).
 // All waiting is bounded (EmbeddedOptions.waitMs) and said once through `onWait`.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -16,6 +18,8 @@ export interface EmbeddedPostgres {
   readonly url: string;
   /** false when this process connected to another process's embedded server */
   readonly owned: boolean;
+  /** tells processes waiting on DATA_DIR where the database is: call once its schema is current (a no-op when not owned) */
+  share(): void;
   stop(): Promise<void>;
 }
 
@@ -67,11 +71,16 @@ async function open(dir: string | null, lock: HeldLock | null, options: Embedded
   }
   const [host = '127.0.0.1', portText = '0'] = server.getServerConn().split(':');
   const port = Number(portText);
-  lock?.ready(host, port);
   let stopped = false;
+  let shared = false;
   return {
     url: embeddedUrl(host, port),
     owned: true,
+    share() {
+      if (shared || stopped) return;
+      shared = true;
+      lock?.ready(host, port);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -117,7 +126,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
       info = await until(owner.info, deadline, 'the process holding DATA_DIR to open its database').finally(() => clearTimeout(quiet));
       if (info === null) continue; // it let go, or died, before it was ready
       if (info.role === 'server') {
-        if (role === 'cli') return { url: embeddedUrl(info.host, info.port), owned: false, stop: async () => {} };
+        if (role === 'cli') return { url: embeddedUrl(info.host, info.port), owned: false, share: () => {}, stop: async () => {} };
         throw new DataDirInUse(`DATA_DIR ${dir} is in use by another Cloister server (pid ${info.pid}); give this one its own DATA_DIR or use DATABASE_URL`);
       }
       // A CLI command holds it: wait for it to finish, then take over.

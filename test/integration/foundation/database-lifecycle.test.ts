@@ -67,6 +67,7 @@ describe('database lifecycle', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cloister-embedded-'));
     try {
       const first = await startEmbeddedPostgres(dir);
+      first.share();
       const c1 = new pg.Client({ connectionString: first.url });
       await c1.connect();
       await c1.query('create table kept (v text)');
