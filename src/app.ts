@@ -196,9 +196,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     services.onClose(() => inferenceLimits.close());
     // The server's, not the CLI's: only the server names models in usage rows.
-    const models = createModelNames({ upstream: services.upstream, logger, refreshMs: config.usage.modelListRefreshMs, allowed: config.usage.allowedModelNames });
+    const models = createModelNames({ upstream: services.upstream, logger, clock: services.clock, refreshMs: config.usage.modelListRefreshMs, allowed: config.usage.allowedModelNames });
     services.onClose(() => models.close());
-    const backgroundFollowUp = startBackgroundFollowUp({ upstream: services.upstream, limits: inferenceLimits, logger, intervalMs: config.limits.backgroundCheckMs });
+    const backgroundFollowUp = startBackgroundFollowUp({ upstream: services.upstream, limits: inferenceLimits, logger, clock: services.clock, intervalMs: config.limits.backgroundCheckMs });
     services.onClose(() => backgroundFollowUp.close());
     const proxyDeps = {
       // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.

@@ -117,18 +117,16 @@ export function createInferenceLimits(deps: {
   // Admissions of requests still running here are pushed forward; a replica that dies stops
   // doing so: after the TTL its requests stop counting as concurrent, and the sweep charges
   // what they reserved by estimate.
-  const renewer = setInterval(() => {
+  const stopRenewing = clock.every(Math.max(1000, Math.floor(ttl / 3)), () => {
     if (live.size === 0) return;
     renewLeases(db, [...live], clock.now().getTime() + ttl)
       .catch((e: unknown) => logger.warn({ event: 'limits.renew_failed', err: describeError(e) }));
-  }, Math.max(1000, Math.floor(ttl / 3)));
-  renewer.unref();
-  const sweeper = setInterval(() => {
+  });
+  const stopSweeping = clock.every(SWEEP_INTERVAL_MS, () => {
     const now = clock.now();
     sweepLimitState(db, now.getTime(), utcDay(now))
       .catch((e: unknown) => logger.warn({ event: 'limits.sweep_failed', err: describeError(e) }));
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
+  });
 
   /**
    * Links a background response to the admission that waits for its usage: the request's own
@@ -265,8 +263,8 @@ export function createInferenceLimits(deps: {
       return claimResponsesToCheck(db, now, now + deps.limits.backgroundCheckMs, max);
     },
     close() {
-      clearInterval(renewer);
-      clearInterval(sweeper);
+      stopRenewing();
+      stopSweeping();
     },
   };
 }

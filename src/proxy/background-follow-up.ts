@@ -6,6 +6,7 @@
 // charge, once, as a GET by the user. A response upstream no longer knows (404) is charged its
 // reservation. What upstream answers is read only for its status and usage.
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
 import { describeError, type Logger } from '../log.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { InferenceLimits } from '../limits/inference-guard.ts';
@@ -25,7 +26,7 @@ export interface BackgroundFollowUp {
 
 /** Starts the follow-up (a timer every `intervalMs`; nothing when no upstream is configured). */
 export function startBackgroundFollowUp(deps: {
-  upstream: UpstreamClient; limits: Pick<InferenceLimits, 'chargeResponse' | 'responsesToCheck'>; logger: Logger; intervalMs: number;
+  upstream: UpstreamClient; limits: Pick<InferenceLimits, 'chargeResponse' | 'responsesToCheck'>; logger: Logger; clock: Clock; intervalMs: number;
 }): BackgroundFollowUp {
   const { upstream, limits, logger } = deps;
   let running: Promise<number> | null = null;
@@ -64,9 +65,8 @@ export function startBackgroundFollowUp(deps: {
     running ??= round().finally(() => { running = null; });
     return running;
   };
-  const timer = setInterval(() => {
+  const close = deps.clock.every(deps.intervalMs, () => {
     runOnce().catch((e: unknown) => logger.warn({ event: 'limits.follow_up_failed', err: describeError(e) }));
-  }, deps.intervalMs);
-  timer.unref();
-  return { runOnce, close: () => clearInterval(timer) };
+  });
+  return { runOnce, close };
 }

@@ -5,6 +5,7 @@
 // a failure), so naming a request's model is a set lookup and never a round trip. Until the
 // first list arrives, only the operator's names are known.
 import { randomUUID } from 'node:crypto';
+import type { Cancel, Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { parseObject } from './answer.ts';
@@ -45,7 +46,7 @@ export function modelIdsOf(body: Buffer): string[] | null {
 
 /** Starts keeping the model list (the first fetch begins at once when an upstream is configured). */
 export function createModelNames(deps: {
-  upstream: UpstreamClient; logger: Logger;
+  upstream: UpstreamClient; logger: Logger; clock: Clock;
   /** how often the list is fetched again */
   refreshMs: number;
   /** names the operator allows besides upstream's list */
@@ -54,15 +55,14 @@ export function createModelNames(deps: {
   const { upstream, logger } = deps;
   const allowed = new Set(deps.allowed);
   let listed: ReadonlySet<string> = new Set();
-  let timer: NodeJS.Timeout | null = null;
+  let timer: Cancel | null = null;
   let closed = false;
   let inFlight: Promise<void> | null = null;
 
   const schedule = (ms: number) => {
     if (closed) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => { void refresh(); }, ms);
-    timer.unref();
+    timer?.();
+    timer = deps.clock.after(ms, () => { void refresh(); });
   };
 
   async function load(): Promise<void> {
@@ -102,7 +102,7 @@ export function createModelNames(deps: {
     refresh,
     close() {
       closed = true;
-      if (timer) clearTimeout(timer);
+      timer?.();
       timer = null;
     },
   };

@@ -41,8 +41,7 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
     });
     return flushing;
   };
-  const timer = setInterval(() => { void flush(); }, intervalMs);
-  timer.unref();
+  const stop = clock.every(intervalMs, () => { void flush(); });
 
   return {
     subscriber(e) {
@@ -68,7 +67,7 @@ export function createUsageRecorder(db: Queryable, clock: Clock, logger: Logger,
     },
     flush,
     async close() {
-      clearInterval(timer);
+      stop();
       await flush();
     },
   };

@@ -31,12 +31,19 @@ export function manualClock(start: Date | string = '2026-01-15T12:00:00Z'): Manu
     advance(ms) {
       const end = t + ms;
       for (;;) {
+        // When a timer falls due next: a repeating one that fell due several times on the way
+        // runs once, at the last of those instants — as it would in a process that was paused
+        // (a month moved in one step must not run a one-second flush 2.6 million times).
+        const due = (timer: Timer) => timer.every === null ? timer.at : timer.at + Math.floor((end - timer.at) / timer.every) * timer.every;
         let next: Timer | null = null;
-        for (const timer of timers) if (timer.at <= end && (!next || timer.at < next.at || (timer.at === next.at && timer.seq < next.seq))) next = timer;
+        for (const timer of timers) {
+          if (timer.at > end) continue;
+          if (!next || due(timer) < due(next) || (due(timer) === due(next) && timer.seq < next.seq)) next = timer;
+        }
         if (!next) break;
-        t = next.at;
+        t = due(next);
         if (next.every === null) timers.delete(next);
-        else next.at += next.every;
+        else next.at = t + next.every;
         next.fn();
       }
       t = end;

@@ -31,9 +31,9 @@ export function captureLogs(): LogCapture {
 }
 
 /** Resolves once `predicate` holds (checked on every event-loop turn), or rejects after `ms`. */
-export async function waitFor(predicate: () => boolean, ms = 2000): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setImmediate(r));
   }
