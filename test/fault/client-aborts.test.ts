@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { resetDatabase, testDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/log-capture.ts';
-import { PHASES, startFaultUpstream, type FaultUpstream } from './support/fault-upstream.ts';
+import { CREATION_ROUTES, PHASES, creationBody, startFaultUpstream, type FaultUpstream } from './support/fault-upstream.ts';
 import { admissionsHeld, expectNoAdmissionLeft, expectOwned, idsIn, readAnswer } from './support/fault-checks.ts';
 
 describe('fault: the client leaves at each phase × route × stream', () => {
@@ -25,14 +25,14 @@ describe('fault: the client leaves at each phase × route × stream', () => {
   after(async () => { await t.close(); await upstream.close(); });
   beforeEach(() => upstream.reset());
 
-  for (const route of ['/v1/chat/completions', '/v1/responses'] as const) {
+  for (const route of CREATION_ROUTES) {
     for (const stream of [false, true]) {
       for (const phase of PHASES) {
         if (phase === 'mid-stream' && !stream) continue;
         it(`${route} ${stream ? 'stream' : 'json'}: the client leaves ${phase} → upstream aborted, admission released`, async () => {
           const ac = new AbortController();
           const model = `fault:stall:${phase}`;
-          const body = JSON.stringify(route === '/v1/responses' ? { model, stream, input: 'hello' } : { model, stream, store: true, messages: [{ role: 'user', content: 'hello' }] });
+          const body = creationBody(route, model, stream);
           const answer = t.request(route, { key, method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: ac.signal });
           answer.catch(() => {}); // aborted before the head arrived: the rejection is the point
           // Leave once upstream reached the phase (and, mid-stream, once the client read bytes).

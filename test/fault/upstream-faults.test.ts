@@ -8,11 +8,10 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { resetDatabase, testDatabase } from '../support/test-database.ts';
-import { FAULTS, PHASES, startFaultUpstream, type Fault, type FaultUpstream, type Phase } from './support/fault-upstream.ts';
+import { CREATION_ROUTES, FAULTS, PHASES, creationBody, startFaultUpstream, type Fault, type FaultUpstream, type Phase } from './support/fault-upstream.ts';
 import { expectNoAdmissionLeft, expectOneErrorEventAtTheEnd, expectOpenAiError, expectOwned, idsIn, readAnswer, type Seen } from './support/fault-checks.ts';
 
-const ROUTES = ['/v1/chat/completions', '/v1/responses'] as const;
-type Route = typeof ROUTES[number];
+type Route = typeof CREATION_ROUTES[number];
 
 /** What the client must get: an HTTP error (status, code), or (a stream that began) one error event with a code. */
 type Expected = { readonly status: number; readonly code: string | null } | { readonly event: string | null };
@@ -32,10 +31,6 @@ function expected(fault: Fault, phase: Phase, stream: boolean): Expected {
   if (!stream) return fault === 'stall' ? timeout : broken;
   return { event: fault === 'stall' ? 'upstream_timeout' : 'upstream_error' };
 }
-
-const body = (route: Route, model: string, stream: boolean) => JSON.stringify(route === '/v1/responses'
-  ? { model, stream, input: 'hello' }
-  : { model, stream, store: true, messages: [{ role: 'user', content: 'hello' }] });
 
 describe('fault: upstream failures at each phase × route × stream', function () {
   let upstream: FaultUpstream;
@@ -60,9 +55,9 @@ describe('fault: upstream failures at each phase × route × stream', function (
   beforeEach(() => upstream.reset());
 
   const ask = async (route: Route, model: string, stream: boolean): Promise<Seen> =>
-    readAnswer(await t.request(route, { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(route, model, stream) }));
+    readAnswer(await t.request(route, { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: creationBody(route, model, stream) }));
 
-  for (const route of ROUTES) {
+  for (const route of CREATION_ROUTES) {
     for (const stream of [false, true]) {
       for (const phase of PHASES) {
         if (phase === 'mid-stream' && !stream) continue; // a JSON answer has no stream to fail in

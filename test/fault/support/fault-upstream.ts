@@ -16,6 +16,14 @@ export const PHASES = ['before-headers', 'mid-body', 'mid-stream'] as const;
 export type Fault = typeof FAULTS[number];
 export type Phase = typeof PHASES[number];
 
+/** The two creation routes the faults strike on. */
+export const CREATION_ROUTES = ['/v1/chat/completions', '/v1/responses'] as const;
+
+/** A creation request's body for `route`: stored (a chat completion only when asked), so its id is owned. */
+export function creationBody(route: string, model: string, stream: boolean): string {
+  return JSON.stringify(route === '/v1/responses' ? { model, stream, input: 'hello' } : { model, stream, store: true, messages: [{ role: 'user', content: 'hello' }] });
+}
+
 export interface FaultRequest {
   readonly path: string;
   readonly model: string;

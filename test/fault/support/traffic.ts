@@ -3,6 +3,7 @@
 // answer whole. `check()` then asserts each answer was complete or a clear failure.
 import { expect } from 'chai';
 import { readAnswer, type Seen } from './fault-checks.ts';
+import { CREATION_ROUTES, creationBody } from './fault-upstream.ts';
 
 export interface Traffic {
   readonly answers: Seen[];
@@ -12,7 +13,6 @@ export interface Traffic {
   stop(): Promise<void>;
 }
 
-const ROUTES = ['/v1/chat/completions', '/v1/responses'] as const;
 
 /** Starts `workers` loops against `url` with `key`; `model` is what upstream is asked for. */
 export function startTraffic(url: string, key: string, model: string, workers = 3): Traffic {
@@ -23,11 +23,10 @@ export function startTraffic(url: string, key: string, model: string, workers = 
   const worker = async () => {
     while (running) {
       const i = n++;
-      const route = ROUTES[i % 2]!;
+      const route = CREATION_ROUTES[i % 2]!;
       const stream = i % 4 >= 2;
-      const body = route === '/v1/responses' ? { model, stream, input: 'hi' } : { model, stream, store: true, messages: [{ role: 'user', content: 'hi' }] };
       try {
-        const seen = await readAnswer(await fetch(url + route, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+        const seen = await readAnswer(await fetch(url + route, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: creationBody(route, model, stream) }));
         answers.push(seen);
         if (seen.status === 200 && !seen.text.includes('event: error')) ok++;
       } catch (e) {

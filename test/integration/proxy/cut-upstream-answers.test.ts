@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../../support/test-app.ts';
 import { resetDatabase } from '../../support/test-database.ts';
-import { startFaultUpstream, type FaultUpstream } from '../../fault/support/fault-upstream.ts';
+import { CREATION_ROUTES, creationBody, startFaultUpstream, type FaultUpstream } from '../../fault/support/fault-upstream.ts';
 
 describe('proxy: upstream answers cut or garbled after the headers', () => {
   let upstream: FaultUpstream;
@@ -22,10 +22,10 @@ describe('proxy: upstream answers cut or garbled after the headers', () => {
 
   const post = (path: string, model: string, stream: boolean) => t.request(path, {
     key, method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(path === '/v1/responses' ? { model, stream, input: 'hi' } : { model, stream, store: true, messages: [{ role: 'user', content: 'hi' }] }),
+    body: creationBody(path, model, stream),
   });
 
-  for (const path of ['/v1/chat/completions', '/v1/responses']) {
+  for (const path of CREATION_ROUTES) {
     it(`${path}: a 200 JSON answer that does not parse is a 502, and none of its bytes reach the client`, async () => {
       const res = await post(path, 'fault:garbage:mid-body', false);
       expect(res.status).to.equal(502);
