@@ -68,7 +68,7 @@ export async function startUpstream(longChunks: number) {
   };
 }
 
-export interface Cloister { url: string; key: string; keys: string[]; child: ChildProcess; stop(): Promise<void> }
+export interface Cloister { url: string; key: string; keys: string[]; child: ChildProcess; /** the server's log file (removed by stop) */ log: string; stop(): Promise<void> }
 
 export interface CloisterOptions {
   /** users to create, with one API key each */
@@ -79,6 +79,10 @@ export interface CloisterOptions {
   readonly startTimeoutMs?: number;
   /** the `cloister` executable to run (another checkout's, to compare two versions) */
   readonly bin?: string;
+  /** a Postgres server to create the database on (default TEST_DATABASE_URL; neither: embedded) */
+  readonly databaseUrl?: string;
+  /** Node options for the server process (default BENCH_NODE_OPTIONS) */
+  readonly nodeArgs?: string[];
 }
 
 /** Limits high enough never to refuse a bench request, so every request pays the checks and nothing else. */
@@ -87,24 +91,25 @@ export const LIMITS_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_RPM: '1
 /** Starts `cloister serve` (on the proxies' CPU) with its own database and users with a key each. */
 export async function startCloister(upstream: string, label: string, options: CloisterOptions): Promise<Cloister> {
   const { users, env: extraEnv = {}, wrap = [], startTimeoutMs = 60_000, bin = BIN } = options;
+  const adminUrl = options.databaseUrl ?? process.env.TEST_DATABASE_URL;
   const dataDir = mkdtempSync(join(tmpdir(), 'cloister-bench-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, OPENAI_BASE_URL: `${upstream}/v1`, LOG_LEVEL: 'warn',
     ATTESTATION_MODE: process.env.BENCH_ATTESTATION ?? 'off', STREAM_HEARTBEAT_MS: '600000', ...extraEnv,
   };
   let dbName: string | null = null;
-  if (process.env.TEST_DATABASE_URL) {
+  if (adminUrl) {
     dbName = `cloister_bench_${process.pid}_${label}`;
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`drop database if exists ${dbName}`);
     await admin.query(`create database ${dbName}`);
     await admin.end();
-    const u = new URL(process.env.TEST_DATABASE_URL);
+    const u = new URL(adminUrl);
     u.pathname = `/${dbName}`;
     env.DATABASE_URL = u.href;
   }
-  const nodeArgs = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = options.nodeArgs ?? (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
   // LOG_LEVEL info for the process: the access log line is part of what a request costs. The
   // log goes to a file, as it would to a collector: read through a pipe by this process, it
   // would take CPU from the load generator during the runs.
@@ -145,13 +150,13 @@ export async function startCloister(upstream: string, label: string, options: Cl
     if (res.statusCode !== 200) throw new Error(`warm-up with a bench key: status ${res.statusCode}`);
   }
   return {
-    url, key: keys[0]!, keys, child,
+    url, key: keys[0]!, keys, child, log: logPath,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
       if (dbName) {
-        const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        const admin = new pg.Client({ connectionString: adminUrl });
         await admin.connect();
         await admin.query(`drop database if exists ${dbName} with (force)`);
         await admin.end();

@@ -12,7 +12,12 @@ const CONSTRAINTS: Readonly<Record<string, { code: 'conflict' | 'not_found' | 'i
 export function translatePgError(e: unknown): unknown {
   if (e instanceof AppError) return e;
   if (!(e instanceof Error)) return e;
-  const err = e as Error & { code?: string; constraint?: string };
+  const err = e as Error & { code?: string; constraint?: string; syscall?: string };
+  // A socket's own failure (ECONNREFUSED while Postgres restarts, EPIPE, ...) carries a Node
+  // error code, not a SQLSTATE: the database is unreachable, whatever the code says.
+  if (typeof err.code === 'string' && typeof err.syscall === 'string') {
+    return new AppError('service_unavailable', 'database unavailable', { cause: e });
+  }
   const sqlstate = err.code;
   if (typeof sqlstate !== 'string') {
     if (/timeout|ECONNREFUSED|ECONNRESET|terminated|Connection/i.test(err.message)) {

@@ -1,6 +1,7 @@
 // The non-streaming relay: upstream's answer is gathered (bounded), its parsed copy shown to
 // the observer (ownership is recorded before the client can see an id), then sent whole with
 // upstream's own content type (not one looked up again, nor a charset upstream did not send). The client leaving aborts the upstream request.
+import { AppError } from '../errors.ts';
 import type { RequestIo } from '../http/exchange.ts';
 import { gatherAnswer, type UpstreamAnswer, type UpstreamRequest } from '../upstream/client.ts';
 import type { Observer, RelayDeps } from './relay-types.ts';
@@ -32,7 +33,9 @@ export async function relayJson(io: RequestIo, deps: RelayDeps, req: UpstreamReq
   const contentType = contentTypeOf(headers, 'application/json');
   if (observer?.onJson && isJsonType(contentType)) {
     const parsed = parseObject(body.toString('utf8'));
-    const recorded = parsed && observer.onJson(parsed);
+    // Bytes that do not parse cannot be looked at for ids and usage: they never reach the client.
+    if (parsed === null) throw new AppError('upstream_error', 'upstream answered with JSON that does not parse');
+    const recorded = observer.onJson(parsed);
     if (recorded) await recorded;
   }
   const finished = observer?.onFinish?.({ status, responseSha256: observer.hashResponse ? sha256(body) : null, responseBytes: body.length, streamed: false, completed: true });

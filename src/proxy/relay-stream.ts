@@ -10,7 +10,7 @@ import { AppError, describeCode } from '../errors.ts';
 import type { RequestIo } from '../http/exchange.ts';
 import { MAX_GATHERED_BYTES, type UpstreamCall, type UpstreamHeaders, type UpstreamRequest, type UpstreamSink } from '../upstream/client.ts';
 import type { Observer, RelayDeps, RelayOutcome } from './relay-types.ts';
-import { contentTypeOf, parseObject, passBackHeaders, respondRefusal, sha256, upstreamRefusal } from './answer.ts';
+import { contentTypeOf, isJsonType, parseObject, passBackHeaders, respondRefusal, sha256, upstreamRefusal } from './answer.ts';
 
 const SSE_HEADERS: ReadonlyArray<readonly [string, string]> = [['content-type', 'text/event-stream; charset=utf-8'], ['cache-control', 'no-cache'], ['x-accel-buffering', 'no']];
 const PING = Buffer.from(': ping\n\n');
@@ -228,7 +228,12 @@ class StreamRelay implements UpstreamSink {
   /** One step; a promise when the next must wait for it. */
   private take(step: Step): Promise<unknown> | undefined {
     if ('data' in step) return this.mode === 'gather' ? this.gather(step.data) : this.relayChunk(step.data);
-    if ('end' in step) return this.mode === 'gather' ? this.endGathered() : this.finish(!this.res.destroyed);
+    if ('end' in step) {
+      if (this.mode === 'gather') return this.endGathered();
+      // Upstream ended inside an event: the stream was cut, not finished.
+      if (!this.writer.atBoundary && this.writer.bytes > 0) return this.upstreamFailed(new AppError('upstream_error', 'upstream ended its stream inside an event'));
+      return this.finish(!this.res.destroyed);
+    }
     if ('error' in step) return this.upstreamFailed(step.error);
     this.held.length = 0;
     return this.finish(false);
@@ -294,6 +299,7 @@ class StreamRelay implements UpstreamSink {
     }
     // Upstream answered a stream request with plain JSON: pass it on as it is.
     const parsed = parseObject(body.toString('utf8'));
+    if (parsed === null && this.observer?.onJson && isJsonType(this.contentType || 'application/json')) throw new AppError('upstream_error', 'upstream answered with JSON that does not parse');
     if (parsed) await this.observer?.onJson?.(parsed);
     if (!this.committed) {
       await this.observer?.onFinish?.({ status, responseSha256: this.observer.hashResponse ? sha256(body) : null, responseBytes: body.length, streamed: false, completed: true });

@@ -26,6 +26,18 @@ describe('Postgres error translation', () => {
     expect((translatePgError(pgError('23503')) as AppError).status).to.equal(404);
   });
 
+  // Finding of the fault suite (issue 21): while Postgres restarted, a connection refused during
+  // an ownership write (Node's ECONNREFUSED, whose `code` is no SQLSTATE) was passed through and
+  // answered 500 internal_error instead of 503.
+  it('a refused or broken connection to the database (a Node socket error) is a 503', () => {
+    for (const [code, syscall] of [['ECONNREFUSED', 'connect'], ['ECONNRESET', 'read'], ['EPIPE', 'write'], ['ETIMEDOUT', 'connect']]) {
+      const e = translatePgError(Object.assign(new Error(`${syscall} ${code} 127.0.0.1:5432`), { code, syscall, errno: -1 })) as AppError;
+      expect(e, code).to.be.instanceOf(AppError);
+      expect(e.code).to.equal('service_unavailable');
+      expect(e.status).to.equal(503);
+    }
+  });
+
   it('never copies the Postgres detail (which quotes row values) into the public message', () => {
     for (const code of ['23505', '22P02', '23503', '23514']) {
       const e = translatePgError(pgError(code)) as AppError;
