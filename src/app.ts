@@ -161,8 +161,8 @@ export interface CloisterApp {
   close(): Promise<void>;
 }
 
-/** Megabytes as people read them: `16 MB`, `10.5 MB`. */
-const megabytes = (bytes: number) => `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+/** Sizes as people read them: `16 MB`, `10.5 MB`, `512 KB`. */
+const megabytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${Number((bytes / (1024 * 1024)).toFixed(1))} MB` : `${Math.floor(bytes / 1024)} KB`);
 
 /** The 413 of a request over BODY_LIMIT_BYTES, in words a person can act on. */
 export function bodyTooLargeMessage(bodyLimitBytes: number, attachmentMaxBytes: number): string {

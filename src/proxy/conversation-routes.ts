@@ -78,8 +78,9 @@ export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: C
       doc: { tag, summary: 'Delete your conversation (and the sealed copy of its metadata)' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'conversation');
-        await h.forward(ctx, 'DELETE', `/conversations/${id}`, { query: false });
-        if (await h.deleted(ctx, 'conversation', id)) await deps.metadata.drop(h.userId(ctx), id);
+        return h.forward(ctx, 'DELETE', `/conversations/${id}`, {
+          query: false, observer: h.deleting(ctx, 'conversation', id, () => deps.metadata.drop(h.userId(ctx), id)),
+        });
       },
     }),
     route({
@@ -112,8 +113,7 @@ export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: C
       doc: { tag, summary: 'Delete an item of your conversation (one you were shown in it); answers the conversation' },
       async handle(ctx, { params }) {
         const id = await ownedItem(ctx, params.id, params.item_id);
-        await h.forward(ctx, 'DELETE', `/conversations/${id}/items/${params.item_id}`, { query: false });
-        await h.deleted(ctx, 'item', params.item_id);
+        return h.forward(ctx, 'DELETE', `/conversations/${id}/items/${params.item_id}`, { query: false, observer: h.deleting(ctx, 'item', params.item_id) });
       },
     }),
   ];

@@ -84,14 +84,19 @@ export function proxyHelpers(deps: ProxyDeps) {
       query: options.query === false ? undefined : ctx.querystring || undefined,
       body: method === 'POST' ? options.body?.raw ?? Buffer.from('{}') : undefined,
     }, { stream: options.stream ?? false, observer: options.observer });
-  /** After a successful upstream DELETE, the ownership row is marked deleted; true when it was. */
-  const deleted = async (ctx: AppContext, kind: OwnedKind, id: string) => {
-    const status = ctx.state.exchange!.res.statusCode;
-    if (status < 200 || status >= 300) return false;
-    await deps.ownership.markDeleted(kind, id, userId(ctx));
-    return true;
-  };
-  return { requireUpstream, references, revealing, userId, owned, forward, deleted };
+  /**
+   * The observer of an upstream DELETE: once upstream confirmed it, the ownership row is marked
+   * deleted (and `also` runs) before the answer is sent, so a client that saw the deletion
+   * never finds the object still listed.
+   */
+  const deleting = (ctx: AppContext, kind: OwnedKind, id: string, also?: () => Promise<void>): Observer => ({
+    async onFinish({ status }) {
+      if (status < 200 || status >= 300) return;
+      await deps.ownership.markDeleted(kind, id, userId(ctx));
+      if (also) await also();
+    },
+  });
+  return { requireUpstream, references, revealing, userId, owned, forward, deleting };
 }
 
 /** Stored chat completions and responses by id. */
@@ -134,8 +139,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'chat', summary: 'Delete your stored chat completion' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'chat_completion');
-        await h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false });
-        await h.deleted(ctx, 'chat_completion', id);
+        return h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false, observer: h.deleting(ctx, 'chat_completion', id) });
       },
     }),
     route({
@@ -163,8 +167,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'responses', summary: 'Delete your response' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'response');
-        await h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false });
-        await h.deleted(ctx, 'response', id);
+        return h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false, observer: h.deleting(ctx, 'response', id) });
       },
     }),
     route({
