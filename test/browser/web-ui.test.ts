@@ -102,15 +102,31 @@ describe('web app UI (stand-in API)', function () {
     await tp!.screenshot('ui-xss');
   });
 
-  it('explains a rate limit with the time to wait', async () => {
-    const { page } = await signedIn();
-    api.failWith = { status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached.', retryAfter: '42' };
+  it('explains a rate limit in plain words with a live countdown, and leaves no empty conversation', async () => {
+    tp = await openPage(browser, origin);
+    await tp.page.clock.install();
+    const { page } = tp;
+    await page.goto(origin + '/');
+    await page.getByRole('button', { name: 'Create an account with a passkey' }).click();
+    await page.waitForFunction(() => (document.getElementById('model') as HTMLSelectElement | null)?.value === 'mock-model');
+    const before = api.received.filter((r) => r.method === 'DELETE').length;
+    api.failWith = { status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached for requests (raw server text).', retryAfter: '42' };
     try {
       await page.getByRole('textbox', { name: 'Message' }).fill('hello');
       await page.keyboard.press('Enter');
       const alert = page.locator('article.assistant [role="alert"]');
       await alert.waitFor();
-      expect(await alert.textContent()).to.contain('Try again in 42 s');
+      // the first message failed before any output: the conversation made for it is deleted again
+      await page.waitForURL(origin + '/');
+      expect(api.received.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/conversations/')).length).to.equal(before + 1);
+      await page.clock.pauseAt(await page.evaluate(() => Date.now()));
+      expect(await alert.textContent()).to.match(/^Too many messages in a short time\. You can try again in 4[12] s\.$/);
+      expect(await alert.textContent()).not.to.contain('raw server text');
+      await tp.screenshot('ui-rate-limit');
+      await page.clock.runFor(20_000);
+      expect(await alert.textContent()).to.match(/try again in (21|22) s\./);
+      await page.clock.runFor(25_000);
+      expect(await alert.textContent()).to.contain('You can try again now.');
       await page.getByRole('button', { name: 'Retry' }).waitFor();
     } finally {
       api.failWith = null;
