@@ -39,7 +39,12 @@ import { inferenceRoutes } from './proxy/inference-routes.ts';
 import { idempotencyKeys } from './proxy/idempotency-key.ts';
 import { conversationProxyRoutes } from './proxy/conversation-routes.ts';
 import { ownListingsRoutes } from './conversations/routes.ts';
+import { createConversationMetadata } from './conversations/metadata.ts';
+import { sealingKeyFor } from './shared/sealing.ts';
 import { createModelNames, type ModelNames } from './proxy/model-names.ts';
+import { modelRoutes } from './proxy/model-routes.ts';
+import { createModelPolicy, type ModelPolicy } from './shared/model-policy.ts';
+import { clientConfigRoutes } from './http/client-config-routes.ts';
 import { startBackgroundFollowUp, type BackgroundFollowUp } from './proxy/background-follow-up.ts';
 import { createAttestation } from './attestation/service.ts';
 import { createResponseSigner } from './attestation/response-signer.ts';
@@ -88,6 +93,8 @@ export interface Services {
   /** security events and admin actions */
   readonly audit: AuditLog;
   readonly admin: AdminService;
+  /** the models people may use (ALLOWED_MODELS, DEFAULT_MODEL) */
+  readonly models: ModelPolicy;
   /** registers a resource to release on close, in reverse order */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -113,9 +120,10 @@ export async function createServices(config: Config, overrides: AppOverrides = {
     const ownership = createOwnership(db, clock);
     const audit = createAuditLog({ db, clock, logger, retentionDays: config.limits.auditRetentionDays });
     const admin = createAdminService({ db, clock, audit, apiKeys, tiers: Object.keys(config.limits.tiers) });
+    const models = createModelPolicy({ allowed: config.models.allowed, defaultModel: config.models.default });
     let closed = false;
     return {
-      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin,
+      config, logger, clock, database, sessionSecret, users, apiKeys, exchanges, upstream, ownership, usage, audit, admin, models,
       onClose: (fn) => { closers.push(fn); },
       async close() {
         if (closed) return;
@@ -153,6 +161,14 @@ export interface CloisterApp {
   close(): Promise<void>;
 }
 
+/** Sizes as people read them: `16 MB`, `10.5 MB`, `512 KB`. */
+const megabytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${Number((bytes / (1024 * 1024)).toFixed(1))} MB` : `${Math.floor(bytes / 1024)} KB`);
+
+/** The 413 of a request over BODY_LIMIT_BYTES, in words a person can act on. */
+export function bodyTooLargeMessage(bodyLimitBytes: number, attachmentMaxBytes: number): string {
+  return `The request is too large: this server accepts at most ${megabytes(bodyLimitBytes)} per request, and each attachment may be at most ${megabytes(attachmentMaxBytes)}.`;
+}
+
 /** Builds the whole application: services plus the Koa app with its middleware and routers. */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<CloisterApp> {
   const services = await createServices(config, overrides);
@@ -174,7 +190,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const signIn = createSignIn({
       config, db: database.pool, clock: services.clock, logger, apiKeys, sessionSecret: services.sessionSecret,
       deleteUserObjects: upstreamObjectDeleter({ db: database.pool, upstream: services.upstream, logger, requestId: () => requestIdFor('') }),
-      audit: services.audit,
+      audit: services.audit, models: services.models,
     });
     // A request is authenticated by its bearer key, else by its session cookie.
     const authenticators: readonly Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key)), signIn.authenticator];
@@ -196,10 +212,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     services.onClose(() => inferenceLimits.close());
     // The server's, not the CLI's: only the server names models in usage rows.
-    const models = createModelNames({ upstream: services.upstream, logger, clock: services.clock, refreshMs: config.usage.modelListRefreshMs, allowed: config.usage.allowedModelNames });
+    const models = createModelNames({
+      upstream: services.upstream, logger, clock: services.clock, refreshMs: config.usage.modelListRefreshMs,
+      allowed: [...config.usage.allowedModelNames, ...config.models.allowed ?? []], expected: config.models.allowed,
+    });
     services.onClose(() => models.close());
     const backgroundFollowUp = startBackgroundFollowUp({ upstream: services.upstream, limits: inferenceLimits, logger, clock: services.clock, intervalMs: config.limits.backgroundCheckMs });
     services.onClose(() => backgroundFollowUp.close());
+    // Titles are content: sealed under a key of their own, bound to owner and conversation.
+    const conversationMetadata = createConversationMetadata({
+      db: database.pool, clock: services.clock, logger, sealing: sealingKeyFor(services.sessionSecret, 'conversation-metadata'),
+    });
     const proxyDeps = {
       // While attestation that is required does not work, the model API is unreachable: 503 attestation_unavailable.
       upstream: gateUpstream(services.upstream, attestation.readiness), ownership: services.ownership, events: services.exchanges, logger, clock: services.clock,
@@ -213,10 +236,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ...docsRoutes({ document: () => buildOpenApiDocument(routes, config.server.publicUrl.origin, readBuildInfo(appRoot()).version) }),
       ...signIn.routes,
       ...accountRoutes({ db: database.pool, account: signIn.account, apiKeys, sessions: signIn.sessions, passkeys: signIn.passkeys, cookie: signIn.cookie, audit: services.audit }),
-      ...ownListingsRoutes({ db: database.pool, clock: services.clock, flushUsage: () => services.usage.flush() }),
-      ...conversationProxyRoutes(proxyDeps),
-      ...inferenceRoutes({ ...proxyDeps, limits: inferenceLimits, models, reserveOutputTokens: config.limits.reserveOutputTokens }),
+      ...ownListingsRoutes({ db: database.pool, clock: services.clock, flushUsage: () => services.usage.flush(), metadata: conversationMetadata }),
+      ...conversationProxyRoutes({ ...proxyDeps, metadata: conversationMetadata }),
+      ...inferenceRoutes({ ...proxyDeps, limits: inferenceLimits, models, policy: services.models, reserveOutputTokens: config.limits.reserveOutputTokens }),
+      ...modelRoutes({ ...proxyDeps, policy: services.models, models }),
       ...proxyRoutes(proxyDeps),
+      ...clientConfigRoutes({ defaultModel: services.models.defaultModel, attachmentMaxBytes: config.attachments.maxBytes }),
       ...adminRoutes({ db: database.pool, clock: services.clock, admin: services.admin, audit: services.audit, flushUsage: () => services.usage.flush() }),
       ...attestationRoutes({ attestation, db: database.pool, clock: services.clock, freshQuotesPerMinute: config.attestation.freshQuotesPerMinute, signaturesPerMinute: config.attestation.signaturesPerMinute }),
     ];
@@ -229,6 +254,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       admin: adminGuard({ authenticators, db: database.pool }),
     }, {
       bodyLimitBytes: config.server.bodyLimitBytes,
+      bodyTooLarge: bodyTooLargeMessage(config.server.bodyLimitBytes, config.attachments.maxBytes),
       allowed: {
         throw: true,
         methodNotAllowed: () => new AppError('method_not_allowed', 'Method not allowed for this URL.'),

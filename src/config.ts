@@ -107,6 +107,15 @@ export interface Config {
     /** names usage rows may carry besides upstream's list (for an upstream without GET /models) */
     readonly allowedModelNames: readonly string[];
   };
+  /** the models people may use (ALLOWED_MODELS, DEFAULT_MODEL) */
+  readonly models: {
+    /** in the operator's order; null: ALLOWED_MODELS unset (upstream's list, chat models only) */
+    readonly allowed: readonly string[] | null;
+    /** DEFAULT_MODEL, else the first allowed model, else null */
+    readonly default: string | null;
+  };
+  /** what the web app may attach to a message (sent inline; Cloister stores none of it) */
+  readonly attachments: { readonly maxBytes: number };
   readonly metrics: { readonly token: string | null };
   readonly log: { readonly level: LogLevel };
 }
@@ -206,6 +215,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const allowedModelNames = r.list('USAGE_MODEL_NAMES');
   for (const m of allowedModelNames) if (m.length > 200) problems.push('USAGE_MODEL_NAMES: each name must be at most 200 characters');
 
+  const bodyLimitBytes = r.int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const attachmentMaxBytes = r.int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024);
+  // One maximal attachment travels as a base64 data URL inside a JSON body: the body limit must
+  // hold it with room for the rest of the request, or the web app would offer what the server refuses.
+  const bodyNeeded = dataUrlBytes(attachmentMaxBytes) + 1024 * 1024;
+  if (bodyLimitBytes < bodyNeeded) {
+    problems.push(`BODY_LIMIT_BYTES (${bodyLimitBytes}) must be at least ${bodyNeeded} to hold one ATTACHMENT_MAX_BYTES (${attachmentMaxBytes}) attachment as a base64 data URL plus 1 MiB; raise BODY_LIMIT_BYTES or lower ATTACHMENT_MAX_BYTES`);
+  }
+  const models = readModels(r, problems);
+
   const config: Config = {
     nodeEnv,
     server: {
@@ -214,7 +233,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       publicUrl,
       allowedOrigins: allowedOrigins.filter(Boolean),
       trustedProxies,
-      bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      bodyLimitBytes,
       shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
       tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null,
       connections: {
@@ -287,6 +306,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       modelListRefreshMs: r.int('MODEL_LIST_REFRESH_SECONDS', 600, 10, 86_400) * 1000,
       allowedModelNames,
     },
+    models,
+    attachments: { maxBytes: attachmentMaxBytes },
     metrics: { token: metricsToken },
     log: { level: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info') },
   };
@@ -410,6 +431,26 @@ class Reader {
       return dflt;
     }
   }
+}
+
+/** The bytes of `data:image/webp;base64,…` for a file of `n` bytes (the longest image type's prefix). */
+export function dataUrlBytes(n: number): number {
+  return 'data:image/webp;base64,'.length + 4 * Math.ceil(n / 3);
+}
+
+/** ALLOWED_MODELS (comma-separated, order kept, repeats dropped) and DEFAULT_MODEL, which must be one of them. */
+function readModels(r: Reader, problems: string[]): Config['models'] {
+  const listed = r.list('ALLOWED_MODELS');
+  for (const m of listed) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(m)) problems.push(`ALLOWED_MODELS: "${m.slice(0, 40)}" is not a model id (at most 200 printable characters, no spaces)`);
+  }
+  const allowed = listed.length > 0 ? [...new Set(listed)] : null;
+  const dflt = r.str('DEFAULT_MODEL') ?? null;
+  if (dflt !== null && allowed !== null && !allowed.includes(dflt)) {
+    problems.push(`DEFAULT_MODEL "${dflt.slice(0, 200)}" is not one of ALLOWED_MODELS (${allowed.join(', ')})`);
+  }
+  if (dflt !== null && !/^[\x21-\x7e]{1,200}$/.test(dflt)) problems.push('DEFAULT_MODEL must be a model id (at most 200 printable characters, no spaces)');
+  return { allowed, default: dflt ?? allowed?.[0] ?? null };
 }
 
 function isCidrOrIp(s: string): boolean {

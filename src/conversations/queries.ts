@@ -98,3 +98,41 @@ export async function listUsage(db: Queryable, userId: string, sinceDay: string)
     [userId, sinceDay]);
   return res.rows;
 }
+
+/** A conversation of a listing page with its sealed metadata (null when none is kept). */
+export interface ConversationRow extends OwnedRow {
+  sealed_metadata: Uint8Array | null;
+}
+
+/** A page of a user's live conversations, newest first, each with its sealed metadata, after an optional cursor. */
+export async function listConversations(db: Queryable, userId: string, limit: number, after: { createdAt: Date; id: string } | null): Promise<ConversationRow[]> {
+  const res = await query<ConversationRow>(db,
+    `select o.id, o.kind, o.user_id, o.conversation_id, o.created_at, m.sealed as sealed_metadata
+       from owned_objects o left join conversation_metadata m on m.conversation_id = o.id and m.user_id = o.user_id
+      where o.user_id = $1 and o.kind = 'conversation' and o.deleted_at is null
+        and ($2::timestamptz is null or (o.created_at, o.id) < ($2::timestamptz, $3::text))
+      order by o.created_at desc, o.id desc
+      limit $4`,
+    [userId, after?.createdAt ?? null, after?.id ?? null, limit]);
+  return res.rows;
+}
+
+/**
+ * Keeps the sealed metadata of a conversation this user owns (a live ownership row is required
+ * in the same statement); false when they do not own it.
+ */
+export async function upsertConversationMetadata(db: Queryable, m: { conversationId: string; userId: string; sealed: Buffer; now: Date }): Promise<boolean> {
+  const res = await query(db,
+    `insert into conversation_metadata (conversation_id, user_id, sealed, updated_at)
+     select $1, $2, $3, $4 where exists (
+       select 1 from owned_objects where id = $1 and user_id = $2 and kind = 'conversation' and deleted_at is null)
+     on conflict (conversation_id) do update set sealed = excluded.sealed, updated_at = excluded.updated_at
+       where conversation_metadata.user_id = excluded.user_id`,
+    [m.conversationId, m.userId, m.sealed, m.now]);
+  return res.rowCount === 1;
+}
+
+/** Deletes (not marks) the sealed metadata of a user's conversation. */
+export async function deleteConversationMetadata(db: Queryable, conversationId: string, userId: string): Promise<void> {
+  await query(db, 'delete from conversation_metadata where conversation_id = $1 and user_id = $2', [conversationId, userId]);
+}

@@ -1,17 +1,22 @@
 // Cloister's own listings: the caller's conversations (from ownership rows, newest first,
-// cursor-paginated, OpenAI list shape — ids and timestamps only, no per-row upstream calls)
+// cursor-paginated, OpenAI list shape — ids, timestamps and the sealed copy of each one's
+// metadata, opened; no per-row upstream calls)
 // and the caller's usage by day and model.
 import Type from 'typebox';
 import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { route, type Route } from '../http/route.ts';
-import { findOwned, listOwned, listUsage } from './queries.ts';
+import { findOwned, listConversations, listUsage } from './queries.ts';
+import type { ConversationMetadata } from './metadata.ts';
 import { UPSTREAM_ID } from './ownership.ts';
 
 const CONVERSATION_LIST = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(Type.Object({ id: Type.String(), object: Type.Literal('conversation'), created_at: Type.Integer() })),
+  data: Type.Array(Type.Object({
+    id: Type.String(), object: Type.Literal('conversation'), created_at: Type.Integer(),
+    metadata: Type.Record(Type.String(), Type.String(), { description: "the conversation's metadata as upstream last answered it (kept sealed by Cloister); {} when none" }),
+  })),
   first_id: Type.Union([Type.String(), Type.Null()]), last_id: Type.Union([Type.String(), Type.Null()]), has_more: Type.Boolean(),
 });
 const USAGE_LIST = Type.Object({
@@ -23,7 +28,7 @@ const USAGE_LIST = Type.Object({
 });
 
 /** GET /v1/conversations and GET /v1/users/me/usage. */
-export function ownListingsRoutes(deps: { db: Queryable; clock: Clock; flushUsage: () => Promise<void> }): Route[] {
+export function ownListingsRoutes(deps: { db: Queryable; clock: Clock; flushUsage: () => Promise<void>; metadata: ConversationMetadata }): Route[] {
   return [
     route({
       method: 'GET', path: '/v1/conversations', access: 'user',
@@ -41,11 +46,15 @@ export function ownListingsRoutes(deps: { db: Queryable; clock: Clock; flushUsag
           if (!row) throw new AppError('not_found', `No conversation found with id '${query.after}'.`, { param: 'after' });
           after = { createdAt: row.created_at, id: row.id };
         }
-        const rows = await listOwned(deps.db, userId, 'conversation', limit + 1, after);
+        const rows = await listConversations(deps.db, userId, limit + 1, after);
         const page = rows.slice(0, limit);
+        ctx.set('cache-control', 'no-store');
         ctx.body = {
           object: 'list',
-          data: page.map((r) => ({ id: r.id, object: 'conversation', created_at: Math.floor(r.created_at.getTime() / 1000) })),
+          data: page.map((r) => ({
+            id: r.id, object: 'conversation', created_at: Math.floor(r.created_at.getTime() / 1000),
+            metadata: deps.metadata.open(userId, r.id, r.sealed_metadata),
+          })),
           first_id: page[0]?.id ?? null,
           last_id: page.at(-1)?.id ?? null,
           has_more: rows.length > limit,

@@ -14,6 +14,8 @@ export interface JsonBodyOptions {
   readonly limitBytes: number;
   /** allow an empty body (treated as no JSON) */
   readonly optional?: boolean;
+  /** the 413's message (default: the limit in bytes) */
+  readonly tooLarge?: string;
 }
 
 /** A request body: its exact bytes and the parsed object. */
@@ -44,7 +46,7 @@ export async function readJsonBody(req: IncomingMessage, headers: HeaderSource, 
   try {
     raw = await readBody(req, options.limitBytes, length === '' ? null : Number(length));
   } catch (e) {
-    if ((e as { status?: number }).status === 413) throw new AppError('payload_too_large', `The request body exceeds ${options.limitBytes} bytes.`);
+    if ((e as { status?: number }).status === 413) throw new AppError('payload_too_large', options.tooLarge ?? `The request body exceeds ${options.limitBytes} bytes.`);
     throw new AppError('invalid_json', 'The request body could not be read.', { cause: e });
   }
   // Bytes that are not UTF-8 would be decoded one way here (replacement characters) and

@@ -3,7 +3,7 @@
 import type { HeaderSource } from './exchange.ts';
 
 const EXPOSED = [
-  'x-request-id', 'retry-after', 'openai-processing-ms', 'openai-version',
+  'x-request-id', 'retry-after', 'retry-after-ms', 'openai-processing-ms', 'openai-version',
   'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens',
 ].join(', ');

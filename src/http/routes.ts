@@ -40,6 +40,12 @@ export interface MountedRoutes {
 
 const DEFAULT_JSON_LIMIT = 64 * 1024;
 
+/** A forwarded body's limit (BODY_LIMIT_BYTES) and what its 413 says. */
+interface BodyLimits {
+  readonly limitBytes: number;
+  readonly tooLarge: string | undefined;
+}
+
 /** `/nested/a` or `/items/0/id` as OpenAI's `param`: `nested.a`, `items[0].id`. */
 function paramOf(instancePath: string, fallback: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -98,7 +104,7 @@ function jsonBodyStep(input: Extract<BodyInput, { json: TSchema }>): AppMiddlewa
 }
 
 /** The middleware a route's handler runs behind: its inputs validated, then the handler. */
-function routeChain(route: Route, bodyLimitBytes: number): AppMiddleware[] {
+function routeChain(route: Route, limits: BodyLimits): AppMiddleware[] {
   const params = compile(route.params);
   const query = compile(route.query);
   const steps: AppMiddleware[] = [...(route.before ?? [])];
@@ -114,20 +120,20 @@ function routeChain(route: Route, bodyLimitBytes: number): AppMiddleware[] {
       q = query.Convert({ ...ctx.query });
       if (!query.Check(q)) throw invalid(query, q, 'query');
     }
-    const body = forward ? await readJsonBody(ctx.req, ctx, { limitBytes: bodyLimitBytes, optional: forward.optional === true }) : ctx.state.body;
+    const body = forward ? await readJsonBody(ctx.req, ctx, { ...limits, optional: forward.optional === true }) : ctx.state.body;
     await route.handle!(ctx, { params: ctx.params, query: q, body });
   });
   return steps;
 }
 
 /** A hot route's handler: its guard, its forwarded body, then the route. */
-function hotHandler(route: Route, guards: Guards, bodyLimitBytes: number): HotHandler {
+function hotHandler(route: Route, guards: Guards, limits: BodyLimits): HotHandler {
   if (route.body && !('forward' in route.body)) throw new Error(`${route.method} ${route.path}: a hot route's body is forwarded`);
   const forward = route.body ?? null;
   const guard = route.access === 'user' ? guards.hotUser : null;
   return async (ex) => {
     if (guard) await guard(ex);
-    const body = forward ? await readJsonBody(ex.req, ex, { limitBytes: bodyLimitBytes, optional: forward.optional === true }) : undefined;
+    const body = forward ? await readJsonBody(ex.req, ex, { ...limits, optional: forward.optional === true }) : undefined;
     await route.serve!(ex, { params: {}, query: {}, body });
   };
 }
@@ -149,7 +155,8 @@ function hidden(router: Router<AppState>): AppMiddleware {
 }
 
 /** The routers for `routes`, behind `guards`. */
-export function mountRoutes(routes: readonly Route[], guards: Guards, options: { bodyLimitBytes: number; allowed: AllowedMethodsOptions }): MountedRoutes {
+export function mountRoutes(routes: readonly Route[], guards: Guards, options: { bodyLimitBytes: number; bodyTooLarge?: string; allowed: AllowedMethodsOptions }): MountedRoutes {
+  const limits: BodyLimits = { limitBytes: options.bodyLimitBytes, tooLarge: options.bodyTooLarge };
   const byAccess: Record<Access, Router<AppState>> = {
     public: createRouter(),
     user: createRouter(),
@@ -162,10 +169,10 @@ export function mountRoutes(routes: readonly Route[], guards: Guards, options: {
     const key = `${r.method} ${r.path}`;
     if (hot.has(key) || routes.filter((o) => o.method === r.method && o.path === r.path).length > 1) throw new Error(`${key} is declared twice`);
     if (r.serve) {
-      hot.set(key, hotHandler(r, guards, options.bodyLimitBytes));
+      hot.set(key, hotHandler(r, guards, limits));
       continue;
     }
-    byAccess[r.access].register(r.path, [r.method], routeChain(r, options.bodyLimitBytes));
+    byAccess[r.access].register(r.path, [r.method], routeChain(r, limits));
   }
   const routers = [byAccess.public, byAccess.user, byAccess.admin];
   return {

@@ -109,7 +109,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Route[] {
     route({
       method: 'PUT', path: '/v1/users/me/settings', access: 'user',
       body: { json: Type.Record(Type.String(), Type.Unknown()) },
-      doc: { tag, summary: 'Replace your settings (a JSON object, at most 16 KiB; stored encrypted)', response: Type.Record(Type.String(), Type.Unknown()) },
+      doc: { tag, summary: 'Replace your settings (a JSON object, at most 48 KiB; stored encrypted). Known keys: default_model (an allowed model), instructions (≤ 8000 characters), instructions_enabled (boolean)', response: Type.Record(Type.String(), Type.Unknown()) },
       async handle(ctx, { body }) {
         ctx.body = await account.putSettings(me(ctx), body);
       },

@@ -3,13 +3,36 @@ import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { AppError } from '../errors.ts';
-import type { SealingKey } from './sealing.ts';
+import type { SealingKey } from '../shared/sealing.ts';
+import type { ModelPolicy } from '../shared/model-policy.ts';
 import type { SessionService } from './sessions.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import { deleteUserPasskeys } from './passkey-queries.ts';
 import { findUserById, updateDisplayName, findSealedSettings, upsertSealedSettings, deleteUser, type UserRow } from './user-queries.ts';
 
-const SETTINGS_MAX_BYTES = 16 * 1024;
+// Room for 8000 characters of instructions even in 4-byte UTF-8, with the rest of the settings.
+const SETTINGS_MAX_BYTES = 48 * 1024;
+/** The most custom instructions may hold (characters). */
+export const INSTRUCTIONS_MAX_CHARS = 8000;
+
+/**
+ * Settings are free JSON, but the keys the web app gives meaning to must have their type:
+ * `default_model` (a model the operator allows), `instructions` (sent as the Responses
+ * `instructions`) and `instructions_enabled`. Each may also be null (unset).
+ */
+function assertKnownSettings(settings: Record<string, unknown>, models: ModelPolicy): void {
+  const { default_model: model, instructions, instructions_enabled: enabled } = settings;
+  if (model !== undefined && model !== null) {
+    if (typeof model !== 'string' || model.length === 0 || model.length > 200) throw new AppError('invalid_request', 'default_model must be a model id (a string of at most 200 characters) or null', { param: 'default_model' });
+    if (!models.allows(model)) throw new AppError('invalid_request', `default_model: the model '${model}' is not one this server offers (see GET /v1/models)`, { param: 'default_model' });
+  }
+  if (instructions !== undefined && instructions !== null && (typeof instructions !== 'string' || instructions.length > INSTRUCTIONS_MAX_CHARS)) {
+    throw new AppError('invalid_request', `instructions must be a string of at most ${INSTRUCTIONS_MAX_CHARS} characters, or null`, { param: 'instructions' });
+  }
+  if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') {
+    throw new AppError('invalid_request', 'instructions_enabled must be true, false or null', { param: 'instructions_enabled' });
+  }
+}
 
 /** Deletes a user's conversations upstream, best effort; returns the ids that could not be deleted. */
 export type DeleteUserObjects = (userId: string) => Promise<{ failed: string[] }>;
@@ -27,6 +50,8 @@ export interface AccountService {
 export function createAccountService(deps: {
   db: Pool; clock: Clock; logger: Logger; sealing: SealingKey; sessions: SessionService; apiKeys: ApiKeyService;
   deleteUserObjects: DeleteUserObjects;
+  /** the models a default_model setting may name */
+  models: ModelPolicy;
 }): AccountService {
   const { db, clock } = deps;
   const context = (userId: string) => `settings:${userId}`;
@@ -55,6 +80,7 @@ export function createAccountService(deps: {
       if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
         throw new AppError('invalid_request', 'settings must be a JSON object');
       }
+      assertKnownSettings(settings as Record<string, unknown>, deps.models);
       const bytes = Buffer.from(JSON.stringify(settings), 'utf8');
       if (bytes.length > SETTINGS_MAX_BYTES) throw new AppError('invalid_request', `settings must be at most ${SETTINGS_MAX_BYTES} bytes`);
       await upsertSealedSettings(db, userId, deps.sealing.seal(bytes, context(userId)), clock.now());

@@ -6,7 +6,7 @@ import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
-import type { SealingKey } from './sealing.ts';
+import type { SealingKey } from '../shared/sealing.ts';
 import { readCookie } from '../http/cookies.ts';
 import { insertChallenge, consumeChallenge } from './challenge-queries.ts';
 

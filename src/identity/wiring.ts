@@ -1,7 +1,6 @@
 // Builds everything sign-in needs from the app's services, so app.ts wires it in a few lines:
 // the session authenticator, the CSRF middleware, and the /v1/auth, /login and
 // /v1/users/me routers' dependencies.
-import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
@@ -14,7 +13,8 @@ import { createSessionService, type SessionService } from './sessions.ts';
 import { sessionCookie, type SessionCookie } from './session-cookie.ts';
 import { sessionAuthenticator } from './session-authenticator.ts';
 import { createPasskeyService, type PasskeyService } from './passkeys.ts';
-import { sealingKeyFromBytes, sealingKeyFromSecret, type SealingKey } from './sealing.ts';
+import type { ModelPolicy } from '../shared/model-policy.ts';
+import { sealingKeyFor, sealingKeyFromSecret, type SealingKey } from '../shared/sealing.ts';
 import { createOAuthTransactions } from './oauth-transaction.ts';
 import { createPasswordService } from './passwords.ts';
 import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
@@ -41,6 +41,8 @@ export interface SignIn {
 export function createSignIn(deps: {
   config: Config; db: Pool; clock: Clock; logger: Logger; apiKeys: ApiKeyService; sessionSecret: Uint8Array;
   deleteUserObjects: DeleteUserObjects; audit: AuditLog;
+  /** the models a default_model setting may name */
+  models: ModelPolicy;
 }): SignIn {
   const { config, db, clock, logger } = deps;
   const publicUrl = config.server.publicUrl;
@@ -48,14 +50,14 @@ export function createSignIn(deps: {
   const sessions = createSessionService(db, clock, { idleMs: config.auth.sessionIdleMs, absoluteMs: config.auth.sessionAbsoluteMs, perUser: config.auth.sessionsPerUser });
   const passkeys = createPasskeyService({ pool: db, clock, publicUrl });
   const sealing = sealingKeyFromSecret(deps.sessionSecret);
-  const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserObjects: deps.deleteUserObjects });
+  const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserObjects: deps.deleteUserObjects, models: deps.models });
   const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails, audit: deps.audit });
   const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);
   const oauth: OAuthProvider[] = [];
   if (config.auth.google) oauth.push(googleProvider(config.auth.google));
   if (config.auth.github) oauth.push(githubProvider(config.auth.github));
   // A key of its own, so a transaction cookie can never be opened as settings or vice versa.
-  const transactionKey = sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', deps.sessionSecret, 'cloister', 'cloister/sealing/oauth-transaction', 32)));
+  const transactionKey = sealingKeyFor(deps.sessionSecret, 'oauth-transaction');
   const transactions = createOAuthTransactions({ db, clock, sealing: transactionKey, secure: publicUrl.protocol === 'https:' });
   const authRoutes = signInRoutes({
     publicUrl, allowedOrigins: config.server.allowedOrigins, oauth, transactions,

@@ -1,32 +1,51 @@
 // Conversations and their items, owner only. Creating a conversation records its owner before
-// the id reaches the client; deleting forwards first and then marks the row deleted. Items in a
+// the id reaches the client; deleting forwards first and then marks the row deleted. Metadata
+// (titles) is validated as OpenAI validates it before anything goes upstream, and what upstream
+// answers is kept sealed for the caller's listing (src/conversations/metadata.ts); deleting the
+// conversation deletes that copy. An item id in a path must be an item the caller was shown in
+// this conversation (or in none), else 404 with nothing sent upstream. Items in a
 // body are walked for references (body-references.ts); the items an answer shows the owner
 // are recorded as theirs before it is sent (revealed-items.ts).
 import Type from 'typebox';
+import { AppError } from '../errors.ts';
 import { route, type Route } from '../http/route.ts';
 import { UPSTREAM_ID } from '../conversations/ownership.ts';
+import { assertValidMetadata, type ConversationMetadata } from '../conversations/metadata.ts';
+import type { AppContext } from '../http/context.ts';
 import { FORWARD, FORWARD_OPTIONAL, ID_PARAM, INCLUDE_QUERY, PAGE_QUERY, proxyHelpers, type ProxyDeps } from './routes.ts';
 import { CONVERSATION_CREATE, CONVERSATION_ITEMS_CREATE, METADATA_UPDATE } from './body-references.ts';
 
 const ITEM_PARAMS = Type.Object({ id: Type.String({ pattern: UPSTREAM_ID.source }), item_id: Type.String({ pattern: UPSTREAM_ID.source }) });
 
 /** Upstream conversation routes (POST create, GET/POST/DELETE one, items). */
-export function conversationProxyRoutes(deps: ProxyDeps): Route[] {
+export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: ConversationMetadata }): Route[] {
   const h = proxyHelpers(deps);
   const tag = 'conversations';
+  /** The caller's conversation and an item of it they were shown (one with no known conversation counts); else 404. */
+  const ownedItem = async (ctx: AppContext, id: string, itemId: string) => {
+    await h.owned(ctx, id, 'conversation');
+    const item = await deps.ownership.assertOwns('item', itemId, h.userId(ctx), 'item_id');
+    if (item.conversation_id !== null && item.conversation_id !== id) {
+      throw new AppError('not_found', `No item found with id '${itemId}'.`, { param: 'item_id' });
+    }
+    return id;
+  };
   return [
     route({
       method: 'POST', path: '/v1/conversations', access: 'user', body: FORWARD_OPTIONAL,
       doc: { tag, summary: 'Create a conversation (you become its owner)' },
       async handle(ctx, { body }) {
         h.requireUpstream();
+        assertValidMetadata(body?.json.metadata);
         await h.references(ctx, body, CONVERSATION_CREATE);
         return h.forward(ctx, 'POST', '/conversations', {
           query: false,
           body,
           observer: {
             onJson: async (answer) => {
-              if (typeof answer.id === 'string') await deps.ownership.record('conversation', answer.id, h.userId(ctx));
+              if (typeof answer.id !== 'string') return;
+              await deps.ownership.record('conversation', answer.id, h.userId(ctx));
+              await deps.metadata.keep(h.userId(ctx), answer.id, answer.metadata);
             },
           },
         });
@@ -42,20 +61,26 @@ export function conversationProxyRoutes(deps: ProxyDeps): Route[] {
     }),
     route({
       method: 'POST', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM, body: FORWARD,
-      doc: { tag, summary: 'Update your conversation (metadata)' },
+      doc: { tag, summary: 'Update your conversation: its metadata (title, pin) replaced whole, as OpenAI does; Cloister keeps a sealed copy for your list' },
       async handle(ctx, { params, body }) {
         const id = await h.owned(ctx, params.id, 'conversation');
+        assertValidMetadata(body.json.metadata);
         await h.references(ctx, body, METADATA_UPDATE);
-        return h.forward(ctx, 'POST', `/conversations/${id}`, { query: false, body });
+        return h.forward(ctx, 'POST', `/conversations/${id}`, {
+          query: false,
+          body,
+          observer: { onJson: (answer) => deps.metadata.keep(h.userId(ctx), id, answer.metadata) },
+        });
       },
     }),
     route({
       method: 'DELETE', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM,
-      doc: { tag, summary: 'Delete your conversation' },
+      doc: { tag, summary: 'Delete your conversation (and the sealed copy of its metadata)' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'conversation');
-        await h.forward(ctx, 'DELETE', `/conversations/${id}`, { query: false });
-        await h.deleted(ctx, 'conversation', id);
+        return h.forward(ctx, 'DELETE', `/conversations/${id}`, {
+          query: false, observer: h.deleting(ctx, 'conversation', id, () => deps.metadata.drop(h.userId(ctx), id)),
+        });
       },
     }),
     route({
@@ -79,17 +104,16 @@ export function conversationProxyRoutes(deps: ProxyDeps): Route[] {
       method: 'GET', path: '/v1/conversations/:id/items/:item_id', access: 'user', params: ITEM_PARAMS, query: INCLUDE_QUERY,
       doc: { tag, summary: 'Retrieve an item of your conversation' },
       async handle(ctx, { params }) {
-        const id = await h.owned(ctx, params.id, 'conversation');
+        const id = await ownedItem(ctx, params.id, params.item_id);
         return h.forward(ctx, 'GET', `/conversations/${id}/items/${params.item_id}`, { observer: h.revealing(ctx, 'item', id) });
       },
     }),
     route({
       method: 'DELETE', path: '/v1/conversations/:id/items/:item_id', access: 'user', params: ITEM_PARAMS,
-      doc: { tag, summary: 'Delete an item of your conversation' },
+      doc: { tag, summary: 'Delete an item of your conversation (one you were shown in it); answers the conversation' },
       async handle(ctx, { params }) {
-        const id = await h.owned(ctx, params.id, 'conversation');
-        await h.forward(ctx, 'DELETE', `/conversations/${id}/items/${params.item_id}`, { query: false });
-        await h.deleted(ctx, 'item', params.item_id);
+        const id = await ownedItem(ctx, params.id, params.item_id);
+        return h.forward(ctx, 'DELETE', `/conversations/${id}/items/${params.item_id}`, { query: false, observer: h.deleting(ctx, 'item', params.item_id) });
       },
     }),
   ];

@@ -2,7 +2,8 @@
 // routes: the frame finds them by exact match and serves them on its Exchange after the same
 // steps as every route, behind the user guard, their body read as exact bytes. Per request:
 // require an upstream, walk the body for references (a refused one is a 400 before the limits
-// or the database see the request), pass the limits, check every referenced id is the
+// or the database see the request), refuse a model the operator did not allow (404
+// model_not_found: a Set lookup, before the limits charge anything), pass the limits, check every referenced id is the
 // caller's (one query for all of them, none when there are none), relay.
 import { AppError } from '../errors.ts';
 import type { Principal } from '../shared/principal.ts';
@@ -18,12 +19,15 @@ import { trackExchange } from './exchange-tracker.ts';
 import { assertOwnsReferences, bodyReferences, CHAT_COMPLETION_CREATE, EMBEDDING_CREATE, RESPONSE_CREATE } from './body-references.ts';
 import type { Shape } from './reference-walk.ts';
 import type { ModelNames } from './model-names.ts';
+import type { ModelPolicy } from '../shared/model-policy.ts';
 import { reservationFor } from './token-reservation.ts';
 
 export interface InferenceDeps extends ProxyDeps {
   readonly limits: InferenceLimits;
   /** the names usage rows may carry */
   readonly models: ModelNames;
+  /** the models the operator allows */
+  readonly policy: ModelPolicy;
   /** output tokens reserved for a request that states no cap */
   readonly reserveOutputTokens: number;
 }
@@ -71,6 +75,7 @@ export function inferenceRoutes(deps: InferenceDeps): Route[] {
     const principal = io.principal!;
     if (!deps.upstream.configured) throw new AppError('upstream_not_configured', 'upstream not configured');
     const references = bodyReferences(body.json, shape);
+    deps.policy.assertAllowed(body.json.model);
     const model = deps.models.usageName(modelOf(body.json));
     const background = kind === 'response' && body.json.background === true;
     const admitted = deps.limits.admit({

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cancel, Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { ModelObject } from '../shared/model-policy.ts';
 import { parseObject } from './answer.ts';
 
 /** What usage rows say for a model nobody listed. */
@@ -23,6 +24,8 @@ const RETRY_MS = 30_000;
 export interface ModelNames {
   /** the name a usage row carries for a requested model: itself when listed, else `other` */
   usageName(model: string | null): string;
+  /** upstream's model objects as last fetched (empty until the first list arrives) */
+  known(): readonly ModelObject[];
   /** settles when the first fetch of the list has ended, well or not (requests never wait for it) */
   readonly firstLoad: Promise<void>;
   /** fetches the list now (what the timer does) */
@@ -31,17 +34,17 @@ export interface ModelNames {
   close(): void;
 }
 
-/** Model ids from a GET /models answer (`{"data":[{"id":...}]}`), or null when it is not one. */
-export function modelIdsOf(body: Buffer): string[] | null {
+/** The models of a GET /models answer (`{"data":[{"id":...}]}`), or null when it is not one. */
+export function modelObjectsOf(body: Buffer): ModelObject[] | null {
   const parsed = parseObject(body.toString('utf8'));
   if (parsed === null || !Array.isArray(parsed.data)) return null;
-  const ids: string[] = [];
+  const models: ModelObject[] = [];
   for (const m of parsed.data as unknown[]) {
-    const id = m !== null && typeof m === 'object' ? (m as { id?: unknown }).id : undefined;
-    if (typeof id === 'string' && id.length > 0 && id.length <= MAX_NAME) ids.push(id);
-    if (ids.length >= MAX_MODELS) break;
+    const id = m !== null && typeof m === 'object' && !Array.isArray(m) ? (m as { id?: unknown }).id : undefined;
+    if (typeof id === 'string' && id.length > 0 && id.length <= MAX_NAME) models.push(m as ModelObject);
+    if (models.length >= MAX_MODELS) break;
   }
-  return ids;
+  return models;
 }
 
 /** Starts keeping the model list (the first fetch begins at once when an upstream is configured). */
@@ -51,10 +54,12 @@ export function createModelNames(deps: {
   refreshMs: number;
   /** names the operator allows besides upstream's list */
   allowed: readonly string[];
+  /** ALLOWED_MODELS: each one upstream does not list is named in a warning (people could pick it and fail) */
+  expected?: readonly string[] | null;
 }): ModelNames {
   const { upstream, logger } = deps;
   const allowed = new Set(deps.allowed);
-  let listed: ReadonlySet<string> = new Set();
+  let listed: ReadonlyMap<string, ModelObject> = new Map();
   let timer: Cancel | null = null;
   let closed = false;
   let inFlight: Promise<void> | null = null;
@@ -72,12 +77,14 @@ export function createModelNames(deps: {
         { method: 'GET', path: '/models', clientHeaders: {}, requestId: randomUUID() },
         { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) },
       );
-      const ids = answer.status >= 200 && answer.status < 300 ? modelIdsOf(answer.body) : null;
-      if (ids === null) {
+      const models = answer.status >= 200 && answer.status < 300 ? modelObjectsOf(answer.body) : null;
+      if (models === null) {
         logger.warn({ event: 'models.list_failed', status: answer.status });
       } else {
-        listed = new Set(ids);
+        listed = new Map(models.map((m) => [m.id, m]));
         ok = true;
+        const missing = (deps.expected ?? []).filter((m) => !listed.has(m));
+        if (missing.length > 0) logger.warn({ event: 'models.allowed_not_listed', models: missing });
       }
     } catch (e) {
       logger.warn({ event: 'models.list_failed', err: { type: (e as Error).name, code: (e as { code?: string }).code } });
@@ -98,6 +105,7 @@ export function createModelNames(deps: {
       if (model === null) return OTHER_MODEL;
       return listed.has(model) || allowed.has(model) ? model : OTHER_MODEL;
     },
+    known: () => [...listed.values()],
     firstLoad,
     refresh,
     close() {

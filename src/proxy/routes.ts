@@ -1,5 +1,5 @@
-// The upstream allow-list beside the inference POSTs (inference-routes.ts): models, stored chat
-// completions, responses by id. Every id in a path, and every reference in a body, is
+// The upstream allow-list beside the inference POSTs (inference-routes.ts) and the models
+// (model-routes.ts): stored chat completions, responses by id. Every id in a path, and every reference in a body, is
 // ownership-checked before anything goes upstream; upstream list endpoints, which would show
 // every user's objects under the shared key, are refused. The items an answer shows the owner
 // are recorded as theirs (revealed-items.ts). Only the query parameters a route declares are
@@ -37,8 +37,6 @@ export interface ProxyDeps {
   readonly chargeResponse: ChargeResponse;
 }
 
-const MODEL_SEGMENT = /^[A-Za-z0-9._:@+-]{1,128}$/;
-
 /** A path parameter that is an upstream id (no separators, dots or encodings). */
 export const ID_PARAM = Type.Object({ id: Type.String({ pattern: UPSTREAM_ID.source }) });
 const INCLUDABLE = Type.String({ pattern: '^[a-z_.]{1,100}$' });
@@ -53,7 +51,7 @@ export const PAGE_QUERY = Type.Object({
   ...INCLUDE,
 }, { additionalProperties: false });
 export const INCLUDE_QUERY = Type.Object(INCLUDE, { additionalProperties: false });
-const NO_QUERY = Type.Object({}, { additionalProperties: false });
+export const NO_QUERY = Type.Object({}, { additionalProperties: false });
 /** A body forwarded upstream byte for byte. */
 export const FORWARD = { forward: true } as const;
 export const FORWARD_OPTIONAL = { forward: true, optional: true } as const;
@@ -86,15 +84,22 @@ export function proxyHelpers(deps: ProxyDeps) {
       query: options.query === false ? undefined : ctx.querystring || undefined,
       body: method === 'POST' ? options.body?.raw ?? Buffer.from('{}') : undefined,
     }, { stream: options.stream ?? false, observer: options.observer });
-  /** After a successful upstream DELETE, the ownership row is marked deleted. */
-  const deleted = async (ctx: AppContext, kind: OwnedKind, id: string) => {
-    const status = ctx.state.exchange!.res.statusCode;
-    if (status >= 200 && status < 300) await deps.ownership.markDeleted(kind, id, userId(ctx));
-  };
-  return { requireUpstream, references, revealing, userId, owned, forward, deleted };
+  /**
+   * The observer of an upstream DELETE: once upstream confirmed it, the ownership row is marked
+   * deleted (and `also` runs) before the answer is sent, so a client that saw the deletion
+   * never finds the object still listed.
+   */
+  const deleting = (ctx: AppContext, kind: OwnedKind, id: string, also?: () => Promise<void>): Observer => ({
+    async onFinish({ status }) {
+      if (status < 200 || status >= 300) return;
+      await deps.ownership.markDeleted(kind, id, userId(ctx));
+      if (also) await also();
+    },
+  });
+  return { requireUpstream, references, revealing, userId, owned, forward, deleting };
 }
 
-/** Models, stored chat completions and responses by id. */
+/** Stored chat completions and responses by id. */
 export function proxyRoutes(deps: ProxyDeps): Route[] {
   const h = proxyHelpers(deps);
   /**
@@ -105,29 +110,6 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
     charge: deps.chargeResponse, userId: h.userId(ctx), responseId: id, logger: deps.logger, requestId: ctx.state.requestId,
   }));
   return [
-    // Models carry no user data. An id may contain '/' (org/model): the official SDKs send it
-    // encoded, as one path segment (`/v1/models/org%2Fmodel`), the one spelling accepted; each
-    // of its parts is validated before it goes upstream.
-    route({
-      method: 'GET', path: '/v1/models', access: 'user', query: NO_QUERY, doc: { tag: 'models', summary: 'List models' },
-      handle(ctx) {
-        h.requireUpstream();
-        return h.forward(ctx, 'GET', '/models');
-      },
-    }),
-    route({
-      method: 'GET', path: '/v1/models/:model', access: 'user', query: NO_QUERY,
-      params: Type.Object({ model: Type.String({ maxLength: 520, description: "a model id; one with a '/' (org/model) is sent encoded, as one segment" }) }),
-      doc: { tag: 'models', summary: 'Retrieve a model' },
-      handle(ctx, { params }) {
-        h.requireUpstream();
-        const parts = params.model.split('/');
-        if (parts.length > 4 || !parts.every((p) => MODEL_SEGMENT.test(p) && p !== '.' && p !== '..')) {
-          throw new AppError('not_found', 'The model does not exist.', { param: 'model' });
-        }
-        return h.forward(ctx, 'GET', `/models/${parts.map(encodeURIComponent).join('/')}`);
-      },
-    }),
     route({
       method: 'GET', path: '/v1/chat/completions', access: 'user',
       doc: { tag: 'chat', summary: "Refused (404): listing would show every user's stored completions under the shared key" },
@@ -157,8 +139,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'chat', summary: 'Delete your stored chat completion' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'chat_completion');
-        await h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false });
-        await h.deleted(ctx, 'chat_completion', id);
+        return h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false, observer: h.deleting(ctx, 'chat_completion', id) });
       },
     }),
     route({
@@ -186,8 +167,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'responses', summary: 'Delete your response' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'response');
-        await h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false });
-        await h.deleted(ctx, 'response', id);
+        return h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false, observer: h.deleting(ctx, 'response', id) });
       },
     }),
     route({

@@ -17,7 +17,8 @@
 //   "error-400"    400 with an OpenAI-shaped body (passed through as it is)
 //   "fragmented"   stream every third event whole and cut the others in two at an odd byte
 //                  (inside a line, sometimes inside a UTF-8 character), as TCP may deliver them
-// `usage` replaces the usage object every chat completion and response reports (it may be
+// `refuseNext` answers that many next requests (any route) like "error-400" (for routes whose
+// body names no model, e.g. a conversation update). `usage` replaces the usage object every chat completion and response reports (it may be
 // absurd on purpose); `holdAnswers()` keeps creation requests (chat, responses) waiting until
 // released. Background responses (`background: true`) are answered `queued` without usage and
 // stay `in_progress` until `finishBackground(id)`; then GET /responses/{id} shows them
@@ -50,6 +51,8 @@ export interface FakeUpstream {
   models: string[];
   /** the usage object to report (undefined: the defaults, 11+7 for chat and 5+9 for responses) */
   usage: unknown;
+  /** this many next requests are refused like "error-400" */
+  refuseNext: number;
   /** creation requests received from now on wait until the returned function is called */
   holdAnswers(): () => void;
   /** how many creation requests are waiting on holdAnswers() */
@@ -77,7 +80,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const completions = new Map<string, Record<string, unknown>>();
   const state = {
     silentMs: 0, replyText: 'Hello from the fake upstream.', firehose: { sent: 0, waiting: false, done: false },
-    usage: undefined as unknown, gate: null as Promise<void> | null, held: 0, models: [...DEFAULT_MODELS],
+    usage: undefined as unknown, gate: null as Promise<void> | null, held: 0, models: [...DEFAULT_MODELS], refuseNext: 0,
   };
   /** Waits while answers are held. */
   const passGate = async () => {
@@ -129,7 +132,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (rec.body.length > 0) {
       try { body = JSON.parse(rec.body.toString('utf8')) as Record<string, unknown>; } catch { return json(res, 400, { error: { message: 'bad json', type: 'invalid_request_error', param: null, code: null } }); }
     }
-    const behaviour = String(rec.headers['x-fake-behaviour'] ?? body.model ?? '');
+    let behaviour = String(rec.headers['x-fake-behaviour'] ?? body.model ?? '');
+    if (state.refuseNext > 0) {
+      state.refuseNext--;
+      behaviour = 'error-400';
+    }
     if (behaviour === 'error-429') return json(res, 429, { error: { message: 'Rate limit reached', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } }, { 'retry-after': '7', 'x-ratelimit-reset-requests': '7s' });
     if (behaviour === 'error-500') { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('internal stack trace with secrets'); return; }
     if (behaviour === 'error-500-json') return json(res, 500, { error: { message: 'upstream internal detail', type: 'server_error', param: null, code: null } });
@@ -361,6 +368,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     get firehose() { return state.firehose; },
     get models() { return state.models; },
     set models(v: string[]) { state.models = v; },
+    get refuseNext() { return state.refuseNext; },
+    set refuseNext(v: number) { state.refuseNext = v; },
     get usage() { return state.usage; },
     set usage(v: unknown) { state.usage = v; },
     holdAnswers() {
@@ -374,7 +383,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     },
     reset() {
       requests.length = 0; state.silentMs = 0; state.replyText = 'Hello from the fake upstream.'; state.firehose = { sent: 0, waiting: false, done: false };
-      state.usage = undefined; state.gate = null; state.held = 0; state.models = [...DEFAULT_MODELS];
+      state.usage = undefined; state.gate = null; state.held = 0; state.models = [...DEFAULT_MODELS]; state.refuseNext = 0;
     },
     async close() {
       for (const s of sockets) s.destroy();

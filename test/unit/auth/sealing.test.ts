@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { sealingKeyFromSecret } from '../../../src/identity/sealing.ts';
+import { sealingKeyFromSecret } from '../../../src/shared/sealing.ts';
 
 describe('sealing key', () => {
   const key = sealingKeyFromSecret(new TextEncoder().encode('a-session-secret-of-at-least-32-bytes!!'));

@@ -110,4 +110,31 @@ describe('loadConfig', () => {
     expect(problems).to.include('RATE_LIMIT_TIERS.x must be an object of limits');
     expect(problemsOf({ RATE_LIMIT_TIERS: '[1]' })).to.deep.equal(['RATE_LIMIT_TIERS must be a JSON object of tier name -> limits']);
   });
+
+  it('reads ALLOWED_MODELS in order (repeats dropped) and DEFAULT_MODEL; the first allowed model is the default when none is named', () => {
+    const c = loadConfig({ ALLOWED_MODELS: ' gpt-b , org/gpt-a,gpt-b ', DEFAULT_MODEL: 'org/gpt-a' });
+    expect(c.models).to.deep.equal({ allowed: ['gpt-b', 'org/gpt-a'], default: 'org/gpt-a' });
+    expect(loadConfig({ ALLOWED_MODELS: 'gpt-b,gpt-a' }).models.default).to.equal('gpt-b');
+    expect(loadConfig({ DEFAULT_MODEL: 'anything-upstream-has' }).models).to.deep.equal({ allowed: null, default: 'anything-upstream-has' });
+    expect(loadConfig({}).models).to.deep.equal({ allowed: null, default: null });
+  });
+
+  it('refuses a DEFAULT_MODEL that ALLOWED_MODELS does not list, and model ids with spaces, in one clear line each', () => {
+    const problems = problemsOf({ ALLOWED_MODELS: 'gpt-a,gpt b', DEFAULT_MODEL: 'gpt-c' });
+    expect(problems).to.have.length(2);
+    expect(problems.join('\n')).to.contain('DEFAULT_MODEL "gpt-c" is not one of ALLOWED_MODELS (gpt-a, gpt b)').and.contain('ALLOWED_MODELS: "gpt b" is not a model id');
+  });
+
+  it('attachments: 10 MiB by default, and BODY_LIMIT_BYTES must hold one as a base64 data URL plus 1 MiB', () => {
+    const c = loadConfig({});
+    expect(c.attachments.maxBytes).to.equal(10 * 1024 * 1024);
+    const tooSmall = problemsOf({ ATTACHMENT_MAX_BYTES: String(12 * 1024 * 1024) }).join('\n');
+    expect(tooSmall).to.match(/^BODY_LIMIT_BYTES \(16777216\) must be at least \d+ to hold one ATTACHMENT_MAX_BYTES \(12582912\) attachment as a base64 data URL plus 1 MiB/);
+    expect(problemsOf({ ATTACHMENT_MAX_BYTES: String(12 * 1024 * 1024), BODY_LIMIT_BYTES: String(18 * 1024 * 1024) })).to.deep.equal([]);
+    // The boundary: exactly the data URL of a maximal file plus 1 MiB is enough, a byte less is not.
+    const max = 3 * 1024 * 1024;
+    const needed = 'data:image/webp;base64,'.length + 4 * Math.ceil(max / 3) + 1024 * 1024;
+    expect(problemsOf({ ATTACHMENT_MAX_BYTES: String(max), BODY_LIMIT_BYTES: String(needed) })).to.deep.equal([]);
+    expect(problemsOf({ ATTACHMENT_MAX_BYTES: String(max), BODY_LIMIT_BYTES: String(needed - 1) })).to.have.length(1);
+  });
 });

@@ -1,4 +1,4 @@
-// Sealing of free-text user data (settings) with AES-256-GCM. The key sits behind one
+// Sealing of free-text user data (settings, conversation metadata) with AES-256-GCM. The key sits behind one
 // interface: derived from SESSION_SECRET now, from dstack GetKey inside a TEE later.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
@@ -33,7 +33,16 @@ export function sealingKeyFromBytes(key: Uint8Array): SealingKey {
   };
 }
 
-/** Derives the settings sealing key from the session secret with HKDF-SHA256. */
+/**
+ * A sealing key of its own for one purpose (`settings`, `oauth-transaction`,
+ * `conversation-metadata`), derived from the session secret with HKDF-SHA256: data sealed for
+ * one purpose can never be opened as another's.
+ */
+export function sealingKeyFor(secret: Uint8Array, purpose: string): SealingKey {
+  return sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', secret, 'cloister', `cloister/sealing/${purpose}`, 32)));
+}
+
+/** Derives the settings sealing key from the session secret. */
 export function sealingKeyFromSecret(secret: Uint8Array): SealingKey {
-  return sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', secret, 'cloister', 'cloister/sealing/settings', 32)));
+  return sealingKeyFor(secret, 'settings');
 }
