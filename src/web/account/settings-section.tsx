@@ -31,7 +31,7 @@ export function SettingsSection() {
   return (
     <section aria-labelledby="settings-h" class="card">
       <h2 id="settings-h">Chat settings</h2>
-      <p class="muted small">Cloister keeps these sealed: encrypted with a key only this server's attested code can use, readable by no one but you.</p>
+      <p class="muted small">Cloister stores these encrypted (sealed) and shows them to no one but you.</p>
       <form class="settings-form" onSubmit={save}>
         <div class="field">
           <label for="default-model">Default model</label>

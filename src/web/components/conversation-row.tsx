@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { TITLE_MAX, type ConversationSummary } from '../api/chat-api.ts';
 import { isPinned, titleOf } from '../chat/conversation-groups.ts';
 import { onLinkClick } from '../lib/router.ts';
+import { MenuButton } from './menu-button.tsx';
 
 export interface RowActions {
   rename(id: string, title: string): void;
@@ -17,10 +18,9 @@ export function ConversationRow({ c, current, actions }: { c: ConversationSummar
   const title = titleOf(c);
   const [mode, setMode] = useState<'view' | 'rename' | 'confirm'>('view');
   const [draft, setDraft] = useState(title);
-  const menu = useRef<HTMLDetailsElement>(null);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => { if (mode === 'rename') input.current?.select(); }, [mode]);
-  const start = (m: 'rename' | 'confirm') => { if (menu.current) menu.current.open = false; setDraft(title); setMode(m); };
+  const start = (m: 'rename' | 'confirm') => { setDraft(title); setMode(m); };
   const commit = () => {
     const t = draft.replace(/\s+/g, ' ').trim().slice(0, TITLE_MAX);
     setMode('view');
@@ -54,14 +54,15 @@ export function ConversationRow({ c, current, actions }: { c: ConversationSummar
       <a href={`/c/${c.id}`} onClick={(e) => { onLinkClick(e); actions.opened(); }} aria-current={current ? 'page' : undefined} data-conversation-id={c.id}>
         <span class="title">{isPinned(c) && <span class="pin-mark" aria-label="Pinned">★ </span>}{title}</span>
       </a>
-      <details class="row-menu" ref={menu}>
-        <summary aria-label={`Actions for ${title}`} title="Actions">⋯</summary>
-        <div class="menu" role="group">
-          <button type="button" class="small" onClick={() => start('rename')}>Rename</button>
-          <button type="button" class="small" onClick={() => { if (menu.current) menu.current.open = false; actions.pin(c.id, !isPinned(c)); }}>{isPinned(c) ? 'Unpin' : 'Pin'}</button>
-          <button type="button" class="small danger" onClick={() => start('confirm')}>Delete</button>
-        </div>
-      </details>
+      <MenuButton class="row-menu" label={`Actions for ${title}`} title="⋯">
+        {(close) => (
+          <>
+            <button type="button" class="small" onClick={() => { close(); start('rename'); }}>Rename</button>
+            <button type="button" class="small" onClick={() => { close(); actions.pin(c.id, !isPinned(c)); }}>{isPinned(c) ? 'Unpin' : 'Pin'}</button>
+            <button type="button" class="small danger" onClick={() => { close(); start('confirm'); }}>Delete</button>
+          </>
+        )}
+      </MenuButton>
     </li>
   );
 }

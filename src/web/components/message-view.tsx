@@ -43,7 +43,7 @@ export function MessageView({ m, onRegenerate, onEdit }: { m: ChatMessage } & Me
           </div>
           <p class="muted small">Sending replaces this message and everything after it.</p>
         </form>
-      ) : (
+      ) : (m.text || m.status === 'streaming' || m.role === 'user') && (
         <div class="msg-body">
           {m.role === 'assistant' ? <Markdown source={m.text} complete={m.status !== 'streaming'} /> : m.text && <p class="plain">{m.text}</p>}
           {m.status === 'streaming' && <span class="typing" aria-label="Reply in progress">●</span>}
@@ -58,7 +58,7 @@ export function MessageView({ m, onRegenerate, onEdit }: { m: ChatMessage } & Me
       )}
       {m.role === 'assistant' && m.status !== 'streaming' && (
         <div class="msg-actions">
-          <button type="button" class="small" onClick={copy} disabled={!m.text}>{copied ? 'Copied' : 'Copy'}</button>
+          {m.text && <button type="button" class="small" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>}
           {onRegenerate && <button type="button" class="small" onClick={onRegenerate}>{m.status === 'error' ? 'Retry' : 'Regenerate'}</button>}
           {m.exchange?.responseId && m.exchange.completed && (
             <button type="button" class="small" aria-expanded={verifying} onClick={() => setVerifying(!verifying)}>Verify</button>

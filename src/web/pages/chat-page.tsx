@@ -18,6 +18,7 @@ import { ModelPicker } from '../components/model-picker.tsx';
 import { Composer } from '../components/composer.tsx';
 import { MessageView } from '../components/message-view.tsx';
 import { ErrorNotice } from '../components/error-notice.tsx';
+import { MenuButton } from '../components/menu-button.tsx';
 
 export function ChatPage({ conversationId }: { conversationId: string | null }) {
   const setup = useChatSetup();
@@ -58,13 +59,14 @@ export function ChatPage({ conversationId }: { conversationId: string | null }) 
           <ModelPicker models={setup.models} model={setup.model} onChange={setup.setModel} disabled={chat.streaming} />
           {activeInstructions(setup.settings) && <span class="muted small instructions-on" title="Your custom instructions (Account page) are sent with every message.">Instructions on</span>}
           {conversationId && ms.length > 0 && (
-            <details class="export-menu">
-              <summary>Export</summary>
-              <div class="menu">
-                <button type="button" class="small" onClick={() => exportAs('md')}>Markdown (.md)</button>
-                <button type="button" class="small" onClick={() => exportAs('json')}>JSON (.json)</button>
-              </div>
-            </details>
+            <MenuButton class="export-menu" label="Export this conversation" title="Export">
+              {(close) => (
+                <>
+                  <button type="button" class="small" onClick={() => { close(); exportAs('md'); }}>Markdown (.md)</button>
+                  <button type="button" class="small" onClick={() => { close(); exportAs('json'); }}>JSON (.json)</button>
+                </>
+              )}
+            </MenuButton>
           )}
         </div>
         {setup.error && <p role="alert" class="error">{setup.error}</p>}

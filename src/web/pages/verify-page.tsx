@@ -1,7 +1,7 @@
 // Verify this deployment in the browser: a nonce made here, a fresh report, the auditor's
 // verifier library run locally. The verdict comes first in one line; the checks and facts are
 // folded underneath for those who want them.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { attest, type AttestationResult } from '../verify/attestation.ts';
 import { CheckList } from '../verify/check-list.tsx';
 import { verdictLine } from '../verify/verdict-line.ts';
@@ -24,6 +24,9 @@ export function VerifyPage() {
     }
   };
 
+  // the verdict is what people came for: check at once, without a click
+  useEffect(() => { void run(); }, []);
+
   const g = result?.report.gateway_attestation;
   const checks = result?.verdict.checks ?? [];
   const verdict = g ? verdictLine(checks, g.simulated) : null;
@@ -31,6 +34,7 @@ export function VerifyPage() {
   return (
     <main class="page verify">
       <h1>Verify this server</h1>
+      {!result && !error && <p class="verdict pending" aria-busy="true">Checking this server…</p>}
       {verdict && g && (
         <section aria-labelledby="result-h" class={`verdict-box ${verdict.kind}`}>
           <h2 id="result-h" class={`verdict ${verdict.kind}`} data-verdict={verdict.kind === 'failed' ? 'fail' : 'pass'} data-kind={verdict.kind}>{verdict.text}</h2>

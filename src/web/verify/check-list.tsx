@@ -14,7 +14,7 @@ export function CheckList({ checks }: { checks: readonly Check[] }) {
           <span class="mark" aria-hidden="true">{MARK[c.status]}</span>
           <div>
             <p><strong>{WORD[c.status]}</strong> — {explainCheck(c.id) || c.id}</p>
-            {c.status === 'skip' && <p class="small">{whySkipped(c.id)}</p>}
+            {c.status === 'skip' && <p class="small why-skipped">{whySkipped(c.id)}</p>}
             <p class="muted small"><code>{c.id}</code>: {plainDetail(c.detail)}</p>
           </div>
         </li>
