@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { resetDatabase } from '../support/test-database.ts';
+import { manualClock } from '../support/clock.ts';
 import type { Env } from '../../src/config.ts';
 import { listen, type RunningServer } from '../../src/http/server.ts';
 import { buildWeb, launchBrowser, openPage, type TestPage } from './web-browser.ts';
@@ -44,7 +45,8 @@ export async function startWebE2e(env: Env = {}, fakeModels?: string[]): Promise
   // listener on a known port lets PUBLIC_URL (WebAuthn origin, CSRF) name that port.
   const origin = `http://localhost:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'cloister-web-e2e-'));
-  const t = await startTestApp({ ATTESTATION_MODE: 'simulated', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.baseUrl, PUBLIC_URL: origin, ...env });
+  // the server's clock starts at the browser's "now", so creation times group as Today
+  const t = await startTestApp({ ATTESTATION_MODE: 'simulated', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.baseUrl, PUBLIC_URL: origin, ...env }, { clock: manualClock(new Date()) });
   const server: RunningServer = await listen(t.app.callback(), { host: '127.0.0.1', port });
   const browser = await launchBrowser();
   const pages: TestPage[] = [];

@@ -125,7 +125,6 @@ describe('web app end to end (Cloister + fake upstream, Chromium)', function () 
     await requireRoute(this, 'GET', '/v1/attestation/report');
     const { page, screenshot } = await newPage();
     await page.goto(origin + '/verify');
-    await page.getByRole('button', { name: 'Verify now' }).click();
     await page.getByTestId('simulated-banner').waitFor();
     await page.locator('[data-verdict]').waitFor();
     await screenshot('e2e-verify');

@@ -133,6 +133,63 @@ describe('web app UI (stand-in API)', function () {
     }
   });
 
+  it('groups conversations by day with pinned ones on top, and finds them by title', async () => {
+    api.seed('Quarterly report outline', 20);
+    api.seed('Holiday packing list', 3);
+    api.seed('Yesterday: fix the bike brakes', 1);
+    api.seed('Pinned: tax questions', 40, { pinned: 'true' });
+    for (const width of [1280, 390]) {
+      const { page } = await signedIn({ width });
+      api.reply = ['Sure — here is a short plan:\n\n1. Pack light\n2. Check the weather\n\n```sh\necho ready\n```'];
+      await page.getByRole('textbox', { name: 'Message' }).fill(`Plan my day (${width} px)`);
+      await page.keyboard.press('Enter');
+      await page.locator('article.assistant[data-status="done"]').waitFor();
+      if (width === 390) await page.getByRole('button', { name: 'Conversations' }).click();
+      const labels = page.locator('.group-label');
+      await page.locator('.conv-row', { hasText: `Plan my day (${width} px)` }).waitFor();
+      expect(await labels.allTextContents()).to.deep.equal(['Pinned', 'Today', 'Yesterday', 'Previous 7 days', 'Older']);
+      expect(await page.locator('.conv-group[aria-label="Older"] .title').allTextContents()).to.include('Quarterly report outline');
+      await tp!.screenshot(`shot-${width}-list-groups`);
+      await page.getByLabel('Search conversations').fill('PACKING');
+      expect(await page.locator('.conv-row .title').allTextContents()).to.deep.equal(['Holiday packing list']);
+      expect(await labels.allTextContents()).to.deep.equal(['Previous 7 days']);
+      await tp!.close();
+      tp = undefined;
+    }
+  });
+
+  it('explains an exhausted budget with its local reset time, an unavailable model, a provider outage and going offline', async () => {
+    for (const width of [1280, 390]) {
+      const { page } = await signedIn({ width });
+      let asked = 0;
+      const ask = async (text: string) => {
+        await page.getByRole('textbox', { name: 'Message' }).fill(text);
+        await page.keyboard.press('Enter');
+        const alert = page.locator('article.assistant').nth(asked++).locator('[role="alert"]');
+        await alert.waitFor();
+        return (await alert.textContent()) ?? '';
+      };
+      try {
+        api.failWith = { status: 429, code: 'insufficient_quota', message: 'Budget exhausted; resets at 2026-12-04T00:00:00Z (raw)', retryAfter: String(3 * 3600 + 5 * 60) };
+        expect(await ask('Use my budget')).to.match(/^You have used up your token budget for now\. It resets at .+\. You can try again in 3 h 5 min\.$/);
+        api.failWith = { status: 404, code: 'model_not_found', message: 'The model `x` does not exist (raw)' };
+        expect(await ask('Wrong model')).to.equal('That model is not available on this server. Pick another model and send again.');
+        api.failWith = { status: 502, code: 'upstream_error', message: 'upstream said: 500 Internal Server Error (raw)' };
+        expect(await ask('Provider down')).to.equal('The model provider is having trouble and could not answer. Try again in a moment.');
+        await tp!.screenshot(`shot-${width}-error`);
+        api.failWith = null;
+        await tp!.context.setOffline(true);
+        expect(await ask('No network')).to.equal('You appear to be offline, or the server cannot be reached. Check your connection and try again.');
+        await tp!.context.setOffline(false);
+        expect(await page.locator('[role="alert"]').allTextContents()).not.to.satisfy((ts: string[]) => ts.some((t) => t.includes('raw')));
+      } finally {
+        api.failWith = null;
+      }
+      await tp!.close();
+      tp = undefined;
+    }
+  });
+
   it('fits a phone screen in dark mode, and the account and verify pages render', async () => {
     const { page } = await signedIn({ width: 390, dark: true });
     await page.getByRole('textbox', { name: 'Message' }).fill('Hi from a phone');
@@ -145,7 +202,6 @@ describe('web app UI (stand-in API)', function () {
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await tp!.screenshot('ui-phone-dark-account');
     await page.getByRole('link', { name: 'Verify' }).click();
-    await page.getByRole('button', { name: 'Verify now' }).click();
     await page.getByTestId('simulated-banner').waitFor();
     await tp!.screenshot('ui-phone-dark-verify');
   });
