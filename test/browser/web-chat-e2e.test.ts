@@ -242,6 +242,10 @@ describe('web app: conversations, models, instructions, edit, attachments, expor
     await refusal.waitFor();
     expect(await refusal.textContent()).to.equal('“huge.png” is 11 MB: the attachments of one message can add up to 10 MB.');
     expect(await page.getByTestId('attachment-limits').textContent()).to.contain('up to 10 MB per message');
+    await page.locator('#attach-input').setInputFiles({ name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await page.locator('.composer [role="alert"]', { hasText: 'report.pdf' }).waitFor();
+    expect(await page.locator('.composer [role="alert"]').textContent()).to.equal('“report.pdf” is a PDF: PDFs cannot be attached here. Copy the text you need into the message, or attach it as a .txt file.');
+    expect(await page.locator('.composer .chip').allTextContents(), 'only the text file waits to be sent').to.have.length(1);
 
     const sentBefore = e2e.fake.responses.length;
     await send(page, 'Summarise my notes');

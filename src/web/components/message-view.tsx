@@ -31,7 +31,7 @@ export function MessageView({ m, onRegenerate, onEdit }: { m: ChatMessage } & Me
   };
   return (
     <article class={`msg ${m.role}`} aria-label={m.role === 'user' ? 'You said' : 'Reply'} data-status={m.status}>
-      {m.role === 'user' && m.attachments && <AttachmentChips items={m.attachments} />}
+      {m.role === 'user' && m.attachments && <AttachmentChips items={m.attachments} large />}
       {draft !== null ? (
         <form class="edit-form" onSubmit={saveEdit}>
           <label for={`edit-${m.key}`} class="visually-hidden">Edit message</label>
