@@ -166,7 +166,8 @@ const megabytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${Number((bytes / 
 
 /** The 413 of a request over BODY_LIMIT_BYTES, in words a person can act on. */
 export function bodyTooLargeMessage(bodyLimitBytes: number, attachmentMaxBytes: number): string {
-  return `The request is too large: this server accepts at most ${megabytes(bodyLimitBytes)} per request, and each attachment may be at most ${megabytes(attachmentMaxBytes)}.`;
+  const attachments = attachmentMaxBytes > 0 ? `each attachment may be at most ${megabytes(attachmentMaxBytes)}` : 'attachments are not accepted';
+  return `The request is too large: this server accepts at most ${megabytes(bodyLimitBytes)} per request, and ${attachments}.`;
 }
 
 /** Builds the whole application: services plus the Koa app with its middleware and routers. */

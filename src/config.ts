@@ -115,7 +115,10 @@ export interface Config {
     readonly default: string | null;
   };
   /** what the web app may attach to a message (sent inline; Cloister stores none of it) */
-  readonly attachments: { readonly maxBytes: number };
+  readonly attachments: {
+    /** the most one attachment may hold; 0: none */
+    readonly maxBytes: number;
+  };
   readonly metrics: { readonly token: string | null };
   readonly log: { readonly level: LogLevel };
 }
@@ -216,11 +219,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   for (const m of allowedModelNames) if (m.length > 200) problems.push('USAGE_MODEL_NAMES: each name must be at most 200 characters');
 
   const bodyLimitBytes = r.int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
-  const attachmentMaxBytes = r.int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024);
+  // 0: no attachments (an API-only server may then keep a small body limit).
+  const attachmentMaxBytes = r.int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 0, 512 * 1024 * 1024);
   // One maximal attachment travels as a base64 data URL inside a JSON body: the body limit must
   // hold it with room for the rest of the request, or the web app would offer what the server refuses.
   const bodyNeeded = dataUrlBytes(attachmentMaxBytes) + 1024 * 1024;
-  if (bodyLimitBytes < bodyNeeded) {
+  if (attachmentMaxBytes > 0 && bodyLimitBytes < bodyNeeded) {
     problems.push(`BODY_LIMIT_BYTES (${bodyLimitBytes}) must be at least ${bodyNeeded} to hold one ATTACHMENT_MAX_BYTES (${attachmentMaxBytes}) attachment as a base64 data URL plus 1 MiB; raise BODY_LIMIT_BYTES or lower ATTACHMENT_MAX_BYTES`);
   }
   const models = readModels(r, problems);

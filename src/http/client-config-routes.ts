@@ -13,7 +13,7 @@ const CLIENT_CONFIG = Type.Object({
   object: Type.Literal('cloister.config'),
   default_model: Type.Union([Type.String(), Type.Null()], { description: 'DEFAULT_MODEL, else the first of ALLOWED_MODELS, else null' }),
   attachments: Type.Object({
-    max_bytes: Type.Integer({ description: 'ATTACHMENT_MAX_BYTES: the most one attachment may hold' }),
+    max_bytes: Type.Integer({ description: 'ATTACHMENT_MAX_BYTES: the most one attachment may hold; 0: attachments are off' }),
     text_max_bytes: Type.Integer(),
     image_types: Type.Array(Type.String()),
   }),

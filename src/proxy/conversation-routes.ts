@@ -1,5 +1,5 @@
 // Conversations and their items, owner only. Creating a conversation records its owner before
-// the id reaches the client; deleting forwards first and then marks the row deleted. Metadata
+// the id reaches the client; deleting forwards first and forgets the row once upstream confirms. Metadata
 // (titles) is validated as OpenAI validates it before anything goes upstream, and what upstream
 // answers is kept sealed for the caller's listing (src/conversations/metadata.ts); deleting the
 // conversation deletes that copy. An item id in a path must be an item the caller was shown in
@@ -78,9 +78,7 @@ export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: C
       doc: { tag, summary: 'Delete your conversation (and the sealed copy of its metadata)' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'conversation');
-        return h.forward(ctx, 'DELETE', `/conversations/${id}`, {
-          query: false, observer: h.deleting(ctx, 'conversation', id, () => deps.metadata.drop(h.userId(ctx), id)),
-        });
+        return h.deleteUpstream(ctx, 'conversation', id, `/conversations/${id}`, () => deps.metadata.drop(h.userId(ctx), id));
       },
     }),
     route({
@@ -113,7 +111,7 @@ export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: C
       doc: { tag, summary: 'Delete an item of your conversation (one you were shown in it); answers the conversation' },
       async handle(ctx, { params }) {
         const id = await ownedItem(ctx, params.id, params.item_id);
-        return h.forward(ctx, 'DELETE', `/conversations/${id}/items/${params.item_id}`, { query: false, observer: h.deleting(ctx, 'item', params.item_id) });
+        return h.deleteUpstream(ctx, 'item', params.item_id, `/conversations/${id}/items/${params.item_id}`);
       },
     }),
   ];

@@ -26,6 +26,8 @@ export async function relayJson(io: RequestIo, deps: RelayDeps, req: UpstreamReq
   const { status, headers, body } = answer;
   passBackHeaders(io, headers);
   if (status < 200 || status >= 300) {
+    const noted = observer?.onRefused?.(status);
+    if (noted) await noted;
     respondRefusal(io, status, headers, body);
     return;
   }

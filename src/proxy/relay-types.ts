@@ -36,6 +36,8 @@ export interface Observer {
    * raw bytes). A chunk it declines is relayed without being decoded or parsed at all.
    */
   wantsChunk?(chunk: Buffer): boolean;
+  /** a non-streamed answer upstream refused (non-2xx), before the refusal is passed on (a promise: wait for it) */
+  onRefused?(status: number): Promise<void> | void;
   /** last step before the response ends, with the final hash: emit the exchange here (a promise: wait for it) */
   onFinish?(outcome: RelayOutcome): Promise<void> | void;
 }

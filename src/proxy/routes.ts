@@ -85,18 +85,26 @@ export function proxyHelpers(deps: ProxyDeps) {
       body: method === 'POST' ? options.body?.raw ?? Buffer.from('{}') : undefined,
     }, { stream: options.stream ?? false, observer: options.observer });
   /**
-   * The observer of an upstream DELETE: once upstream confirmed it, the ownership row is marked
-   * deleted (and `also` runs) before the answer is sent, so a client that saw the deletion
-   * never finds the object still listed.
+   * Forwards a DELETE of the caller's object. Once upstream confirmed it, the ownership row is
+   * marked deleted (and `also` runs) before the answer is sent, so a client that saw the
+   * deletion never finds the object still listed. Upstream's 404 (already gone: deleted
+   * elsewhere, or expired) is passed on, and Cloister forgets the object too, so it cannot stay
+   * in a list for ever.
    */
-  const deleting = (ctx: AppContext, kind: OwnedKind, id: string, also?: () => Promise<void>): Observer => ({
-    async onFinish({ status }) {
-      if (status < 200 || status >= 300) return;
+  const deleteUpstream = (ctx: AppContext, kind: OwnedKind, id: string, path: string, also?: () => Promise<void>) => {
+    const forget = async () => {
       await deps.ownership.markDeleted(kind, id, userId(ctx));
       if (also) await also();
-    },
-  });
-  return { requireUpstream, references, revealing, userId, owned, forward, deleting };
+    };
+    return forward(ctx, 'DELETE', path, {
+      query: false,
+      observer: {
+        onFinish: ({ status }) => (status >= 200 && status < 300 ? forget() : undefined),
+        onRefused: (status) => (status === 404 ? forget() : undefined),
+      },
+    });
+  };
+  return { requireUpstream, references, revealing, userId, owned, forward, deleteUpstream };
 }
 
 /** Stored chat completions and responses by id. */
@@ -139,7 +147,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'chat', summary: 'Delete your stored chat completion' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'chat_completion');
-        return h.forward(ctx, 'DELETE', `/chat/completions/${id}`, { query: false, observer: h.deleting(ctx, 'chat_completion', id) });
+        return h.deleteUpstream(ctx, 'chat_completion', id, `/chat/completions/${id}`);
       },
     }),
     route({
@@ -167,7 +175,7 @@ export function proxyRoutes(deps: ProxyDeps): Route[] {
       doc: { tag: 'responses', summary: 'Delete your response' },
       async handle(ctx, { params }) {
         const id = await h.owned(ctx, params.id, 'response');
-        return h.forward(ctx, 'DELETE', `/responses/${id}`, { query: false, observer: h.deleting(ctx, 'response', id) });
+        return h.deleteUpstream(ctx, 'response', id, `/responses/${id}`);
       },
     }),
     route({

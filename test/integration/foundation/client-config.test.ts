@@ -64,4 +64,13 @@ describe('client config and the body limit', () => {
     }
     expect(suite.fake.requests).to.have.length(0);
   });
+
+  it('ATTACHMENT_MAX_BYTES=0 turns attachments off: /v1/config says 0 and the 413 says so', async () => {
+    await start({ BODY_LIMIT_BYTES: '4096', ATTACHMENT_MAX_BYTES: '0' });
+    expect((await (await suite.t.request('/v1/config')).json()).attachments.max_bytes).to.equal(0);
+    const { key } = await suite.t.userWithKey();
+    const res = await suite.t.request('/v1/responses', { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake-model', input: 'x'.repeat(8192) }) });
+    expect(res.status).to.equal(413);
+    expect((await res.json()).error.message).to.equal('The request is too large: this server accepts at most 4 KB per request, and attachments are not accepted.');
+  });
 });

@@ -14,7 +14,7 @@ function expectOpenAiError(body: unknown, code: string, type = 'invalid_request_
 
 describe('HTTP conventions', () => {
   let t: TestApp;
-  before(async () => { await resetDatabase(); t = await startTestApp({ BODY_LIMIT_BYTES: '2048' }); });
+  before(async () => { await resetDatabase(); t = await startTestApp({ BODY_LIMIT_BYTES: '2048', ATTACHMENT_MAX_BYTES: '0' }); });
   after(() => t.close());
 
   it('answers an unknown route with an OpenAI-shaped 404 and a request id', async () => {

@@ -137,6 +137,15 @@ describe('conversations: sealed metadata (titles) for the list', () => {
     expect((await list(alice.key)).data.map((c) => c.id)).to.not.include(conv.id);
   });
 
+  it('a conversation already gone upstream: the 404 is passed on, and Cloister forgets it and its title too', async () => {
+    const conv = await alice.client.conversations.create({ metadata: { title: 'deleted elsewhere' } });
+    expect((await fetch(`${fake.url}/v1/conversations/${conv.id}`, { method: 'DELETE' })).status).to.equal(200);
+    const res = await t.request(`/v1/conversations/${conv.id}`, { key: alice.key, method: 'DELETE' });
+    expect(res.status).to.equal(404);
+    expect(await sealedRows(conv.id)).to.have.length(0);
+    expect((await list(alice.key)).data.map((c) => c.id)).to.not.include(conv.id);
+  });
+
   it('deleting the account deletes every sealed copy of its titles', async () => {
     const carol = await t.userWithKey();
     const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: carol.key, maxRetries: 0 });

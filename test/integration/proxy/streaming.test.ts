@@ -28,7 +28,7 @@ describe('proxy: streaming and failures', () => {
   before(async () => {
     await resetDatabase();
     fake = await startFakeUpstream();
-    t = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, STREAM_HEARTBEAT_MS: '40', BODY_LIMIT_BYTES: '4096' });
+    t = await startTestApp({ OPENAI_BASE_URL: `${fake.url}/v1`, STREAM_HEARTBEAT_MS: '40', BODY_LIMIT_BYTES: '4096', ATTACHMENT_MAX_BYTES: '0' });
     t.app.services.exchanges.subscribe((e) => { exchanges.push(e); }, { hashes: true });
     key = (await t.userWithKey()).key;
   });

@@ -125,7 +125,7 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).to.contain('DEFAULT_MODEL "gpt-c" is not one of ALLOWED_MODELS (gpt-a, gpt b)').and.contain('ALLOWED_MODELS: "gpt b" is not a model id');
   });
 
-  it('attachments: 10 MiB by default, and BODY_LIMIT_BYTES must hold one as a base64 data URL plus 1 MiB', () => {
+  it('attachments: 10 MiB by default, and BODY_LIMIT_BYTES must hold one as a base64 data URL plus 1 MiB (0: attachments off)', () => {
     const c = loadConfig({});
     expect(c.attachments.maxBytes).to.equal(10 * 1024 * 1024);
     const tooSmall = problemsOf({ ATTACHMENT_MAX_BYTES: String(12 * 1024 * 1024) }).join('\n');
@@ -136,5 +136,7 @@ describe('loadConfig', () => {
     const needed = 'data:image/webp;base64,'.length + 4 * Math.ceil(max / 3) + 1024 * 1024;
     expect(problemsOf({ ATTACHMENT_MAX_BYTES: String(max), BODY_LIMIT_BYTES: String(needed) })).to.deep.equal([]);
     expect(problemsOf({ ATTACHMENT_MAX_BYTES: String(max), BODY_LIMIT_BYTES: String(needed - 1) })).to.have.length(1);
+    // 0 turns attachments off, and with them the constraint (an API-only server keeps a small limit).
+    expect(problemsOf({ ATTACHMENT_MAX_BYTES: '0', BODY_LIMIT_BYTES: '2048' })).to.deep.equal([]);
   });
 });
