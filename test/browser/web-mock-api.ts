@@ -14,6 +14,8 @@ export interface MockApi {
   /** when set, /v1/responses answers this status with an OpenAI error */
   failWith: { status: number; code: string; message: string; retryAfter?: string } | null;
   readonly received: Array<{ method: string; path: string; body: string }>;
+  /** what /v1/config says about attachments (0: off) */
+  attachmentMaxBytes: number;
   /** the account's settings as last PUT */
   settings: Record<string, unknown>;
   /** adds a conversation created `daysAgo` days before now (for the list's date groups) */
@@ -36,6 +38,7 @@ export async function startMockApi(webRoot: string): Promise<MockApi> {
     failWith: null,
     received: [],
     settings: {},
+    attachmentMaxBytes: 10 * 1024 * 1024,
     seed(title, daysAgo, metadata = {}) {
       const c = { id: `conv_${++n}`, created_at: Math.floor(Date.now() / 1000 - daysAgo * 86400), metadata: { title, ...metadata }, items: [] };
       conversations.push(c);
@@ -83,7 +86,7 @@ export async function startMockApi(webRoot: string): Promise<MockApi> {
       res.setHeader('set-cookie', 'mock_session=; Path=/; Max-Age=0');
       return json(res, 200, { ok: true });
     }
-    if (p === '/v1/config') return json(res, 200, { object: 'cloister.config', default_model: 'mock-model', attachments: { max_bytes: 10 * 1024 * 1024, text_max_bytes: 1024 * 1024, image_types: ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] } });
+    if (p === '/v1/config') return json(res, 200, { object: 'cloister.config', default_model: 'mock-model', attachments: { max_bytes: mock.attachmentMaxBytes, text_max_bytes: 1024 * 1024, image_types: ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] } });
     if (p === '/v1/attestation/report') return json(res, 200, { gateway_attestation: { signing_address: '0x' + 'ab'.repeat(20), signing_algo: 'ecdsa', request_nonce: url.searchParams.get('nonce'), report_data: '00', simulated: true, build: { version: '0.1.0', git_commit: 'unknown' }, info: { compose_hash: 'cd'.repeat(32) } }, model_attestations: [] });
     if (!signedIn(req)) return json(res, 401, { error: { message: 'Sign in.', type: 'invalid_request_error', param: null, code: 'unauthenticated' } });
     if (p === '/v1/users/me' && req.method === 'GET') return json(res, 200, { object: 'user', id: 'user_1', email: 'mock@example.com', email_verified: true, display_name: 'Mock User', created_at: 1_760_000_000 });

@@ -119,12 +119,13 @@ describe('web app UI (stand-in API)', function () {
       // the first message failed before any output: the conversation made for it is deleted again
       await page.waitForURL(origin + '/');
       expect(api.received.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/conversations/')).length).to.equal(before + 1);
-      await page.clock.pauseAt(await page.evaluate(() => Date.now()));
-      expect(await alert.textContent()).to.match(/^Too many messages in a short time\. You can try again in 4[12] s\.$/);
+      // pause a second ahead of the page's "now" (pausing at a past instant is refused)
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+      expect(await alert.textContent()).to.match(/^Too many messages in a short time\. You can try again in (39|4[01]) s\.$/);
       expect(await alert.textContent()).not.to.contain('raw server text');
       await tp.screenshot('ui-rate-limit');
       await page.clock.runFor(20_000);
-      expect(await alert.textContent()).to.match(/try again in (21|22) s\./);
+      expect(await alert.textContent()).to.match(/try again in (19|2[01]) s\./);
       await page.clock.runFor(25_000);
       expect(await alert.textContent()).to.contain('You can try again now.');
       await page.getByRole('button', { name: 'Retry' }).waitFor();
@@ -187,6 +188,25 @@ describe('web app UI (stand-in API)', function () {
       }
       await tp!.close();
       tp = undefined;
+    }
+  });
+
+  it('offers no attachments when the server turns them off, and refuses a pasted file in plain words', async () => {
+    api.attachmentMaxBytes = 0;
+    try {
+      const { page } = await signedIn();
+      await page.getByRole('textbox', { name: 'Message' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Attach files' }).count()).to.equal(0);
+      expect(await page.getByTestId('attachment-limits').count()).to.equal(0);
+      await page.getByRole('textbox', { name: 'Message' }).evaluate((box) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['x'], 'note.txt', { type: 'text/plain' }));
+        box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      });
+      expect(await page.locator('.composer [role="alert"]').textContent()).to.equal('This server does not accept attachments: write or paste the text into the message instead.');
+      expect(await page.locator('.composer .chip').count()).to.equal(0);
+    } finally {
+      api.attachmentMaxBytes = 10 * 1024 * 1024;
     }
   });
 

@@ -17,16 +17,17 @@ export function SettingsSection() {
     listModels().then(setModels, (e) => setError(describeError(e)));
   }, []);
   if (!settings) return null;
+  const chosen = typeof settings.default_model === 'string' ? settings.default_model : '';
+  const gone = !!chosen && models.length > 0 && !models.some((m) => m.id === chosen);
   const change = (patch: Partial<AccountSettings>) => { setSettings({ ...settings, ...patch }); setSaved(false); };
   const save = async (e: Event) => {
     e.preventDefault();
     setSaved(false);
     const next: AccountSettings = { ...settings, instructions: settings.instructions ?? '', instructions_enabled: settings.instructions_enabled === true };
-    if (!next.default_model) delete next.default_model;
+    // a default the server no longer allows would be refused: the server's default applies
+    if (!next.default_model || gone) delete next.default_model;
     if (await attempt(setError, () => saveSettings(next))) setSaved(true);
   };
-  const chosen = typeof settings.default_model === 'string' ? settings.default_model : '';
-  const gone = chosen && models.length > 0 && !models.some((m) => m.id === chosen);
   const instructions = typeof settings.instructions === 'string' ? settings.instructions : '';
   return (
     <section aria-labelledby="settings-h" class="card">

@@ -38,6 +38,7 @@ function imageType(file: File, allowed: readonly string[]): string | null {
 export async function readAttachment(file: File, config: ServerConfig, used = 0): Promise<AttachOutcome> {
   const limits = config.attachments;
   const name = file.name || 'pasted image';
+  if (limits.max_bytes <= 0) return { refused: 'This server does not accept attachments: write or paste the text into the message instead.' };
   const mime = imageType(file, limits.image_types);
   if (mime) {
     if (used + file.size > limits.max_bytes) {

@@ -28,16 +28,17 @@ export function Composer({ streaming, disabled, config, draft, onSend, onStop }:
     draft.clear();
   };
   const limits = config.attachments;
+  const attachable = limits.max_bytes > 0;
   return (
     <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
       <AttachmentChips items={draft.items} onRemove={draft.remove} />
       {draft.refused.map((r) => <p key={r} role="alert" class="error small">{r}</p>)}
       <div class="composer-row">
-        <input ref={picker} id="attach-input" type="file" multiple class="visually-hidden" tabIndex={-1}
+        {attachable && <input ref={picker} id="attach-input" type="file" multiple class="visually-hidden" tabIndex={-1}
           accept={[...limits.image_types, '.txt,.md,.csv,.json,.tsv,.xml,.yaml,.yml,.log,.js,.ts,.tsx,.jsx,.py,.go,.rs,.java,.c,.h,.cpp,.cs,.rb,.php,.sh,.sql,.html,.css,text/*'].join(',')}
-          onChange={(e) => { const files = [...(e.currentTarget.files ?? [])]; e.currentTarget.value = ''; void draft.add(files); }} />
-        <button type="button" class="attach" aria-label="Attach files" title={`Attach images (PNG, JPEG, WebP, GIF) or text files. Up to ${formatBytes(limits.max_bytes)} per message; text files up to ${formatBytes(limits.text_max_bytes)}.`}
-          onClick={() => picker.current?.click()}>+</button>
+          onChange={(e) => { const files = [...(e.currentTarget.files ?? [])]; e.currentTarget.value = ''; void draft.add(files); }} />}
+        {attachable && <button type="button" class="attach" aria-label="Attach files" title={`Attach images (PNG, JPEG, WebP, GIF) or text files. Up to ${formatBytes(limits.max_bytes)} per message; text files up to ${formatBytes(limits.text_max_bytes)}.`}
+          onClick={() => picker.current?.click()}>+</button>}
         <label for="prompt" class="visually-hidden">Message</label>
         <textarea
           id="prompt" rows={2} placeholder="Message…" value={text}
@@ -54,9 +55,11 @@ export function Composer({ streaming, disabled, config, draft, onSend, onStop }:
           ? <button type="button" class="danger" onClick={onStop}>Stop</button>
           : <button type="submit" class="primary" disabled={disabled || !ready}>Send</button>}
       </div>
-      <p class="muted small composer-hint" data-testid="attachment-limits">
-        Attach images or text files (up to {formatBytes(limits.max_bytes)} per message, text files up to {formatBytes(limits.text_max_bytes)}). Cloister does not keep them; they go to the model provider with your message.
-      </p>
+      {attachable && (
+        <p class="muted small composer-hint" data-testid="attachment-limits">
+          Attach images or text files (up to {formatBytes(limits.max_bytes)} per message, text files up to {formatBytes(Math.min(limits.text_max_bytes, limits.max_bytes))}). Cloister does not keep them; they go to the model provider with your message.
+        </p>
+      )}
     </form>
   );
 }

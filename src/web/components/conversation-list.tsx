@@ -1,7 +1,7 @@
 // The signed-in user's conversations: search by title, pinned ones on top, then by day (local
 // time). Titles come with the list (Cloister's sealed copy of each conversation's metadata), so
 // there is one request for the whole list. On a phone the list is a drawer.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { groupConversations } from '../chat/conversation-groups.ts';
 import type { Conversations } from '../chat/use-conversations.ts';
 import { onLinkClick } from '../lib/router.ts';
@@ -18,6 +18,9 @@ export interface ConversationListProps {
 
 export function ConversationList({ list, currentId, open, onClose, onDeleted }: ConversationListProps) {
   const [query, setQuery] = useState('');
+  const search = useRef<HTMLInputElement>(null);
+  // the phone drawer takes the focus when it opens, so the keyboard (and Escape) work inside it
+  useEffect(() => { if (open) search.current?.focus(); }, [open]);
   const groups = groupConversations(list.items, query);
   const actions: RowActions = {
     rename: (id, title) => void list.update(id, { title }),
@@ -35,7 +38,7 @@ export function ConversationList({ list, currentId, open, onClose, onDeleted }: 
           <button type="button" class="drawer-close" onClick={onClose} aria-label="Close conversations">×</button>
         </div>
         <label for="conv-search" class="visually-hidden">Search conversations</label>
-        <input id="conv-search" type="search" class="search" placeholder="Search titles" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        <input id="conv-search" ref={search} type="search" class="search" placeholder="Search titles" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
         {list.error && <p role="alert" class="error small">{list.error}</p>}
         {groups.map((g) => (
           <section key={g.label} class="conv-group" aria-label={g.label}>
