@@ -115,12 +115,20 @@ export function useChatSession(opts: ChatSessionOptions): ChatSession {
   /** How many user messages before index `i` the provider holds (its ordinal of the next one). */
   const sentBefore = (i: number) => current.current.slice(0, i).filter((m) => m.role === 'user' && !m.unsent).length;
 
-  /** Deletes the provider's items from the user message at index `i` on; its stored content, if any. */
+  /**
+   * Deletes the provider's items from the user message at index `i` on; its stored content, if
+   * any. When that fails part-way, the screen is reloaded from the provider's copy.
+   */
   const truncate = async (i: number): Promise<InputPart[] | null> => {
     const id = latest.current.conversationId;
     const m = current.current[i]!;
     if (!id || m.unsent) return null;
-    return truncateFromUserMessage(id, sentBefore(i));
+    try {
+      return await truncateFromUserMessage(id, sentBefore(i));
+    } catch (e) {
+      await loadMessages(id).then(setMessages, () => { /* the problem below says enough */ });
+      throw e;
+    }
   };
 
   return {
