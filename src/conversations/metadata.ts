@@ -3,6 +3,7 @@
 // is validated here as OpenAI validates metadata, forwarded, and what upstream answers is
 // sealed (AES-256-GCM, its own key, bound to the owner and the conversation id). Titles are
 // content: never plaintext in a row or a log line.
+import Type from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -16,6 +17,15 @@ export const METADATA_MAX_KEY_LENGTH = 64;
 export const METADATA_MAX_VALUE_LENGTH = 512;
 
 export type Metadata = Readonly<Record<string, string>>;
+
+/** Metadata as OpenAI takes it, for the OpenAPI document (the checks themselves are assertValidMetadata's). */
+export const METADATA_SCHEMA = Type.Union([
+  Type.Record(Type.String({ pattern: `^[\\s\\S]{0,${METADATA_MAX_KEY_LENGTH}}$` }), Type.String({ maxLength: METADATA_MAX_VALUE_LENGTH }), {
+    maxProperties: METADATA_MAX_KEYS,
+    description: 'at most 16 keys of at most 64 characters, string values of at most 512 (e.g. {"title": "…", "pinned": "true"}); kept sealed by Cloister for your list',
+  }),
+  Type.Null(),
+]);
 
 /** Why `value` is not metadata as OpenAI takes it (an object of at most 16 short strings), or null when it is. */
 function metadataProblem(value: unknown, param: string): AppError | null {

@@ -47,7 +47,7 @@ export function buildOpenApiDocument(routes: readonly Route[], serverUrl: string
     const content: Record<string, unknown> = { 'application/json': { schema: r.doc.response ?? OPENAI_OBJECT } };
     if (r.doc.stream) content['text/event-stream'] = SSE;
     const body = r.body
-      ? { required: r.body.optional !== true, content: { 'application/json': { schema: 'json' in r.body ? r.body.json : OPENAI_OBJECT } } }
+      ? { required: r.body.optional !== true, content: { 'application/json': { schema: 'json' in r.body ? r.body.json : r.body.checked ?? OPENAI_OBJECT } } }
       : null;
     paths[path] ??= {};
     paths[path]![r.method.toLowerCase()] = {

@@ -34,6 +34,8 @@ export interface JsonInput<S extends TSchema = TSchema> {
 export interface ForwardedInput {
   readonly forward: true;
   readonly optional?: boolean;
+  /** for the OpenAPI document: the fields Cloister itself checks before forwarding (absent: OpenAI's object) */
+  readonly checked?: TSchema;
 }
 
 export type BodyInput = JsonInput | ForwardedInput;

@@ -10,11 +10,13 @@ import Type from 'typebox';
 import { AppError } from '../errors.ts';
 import { route, type Route } from '../http/route.ts';
 import { UPSTREAM_ID } from '../conversations/ownership.ts';
-import { assertValidMetadata, type ConversationMetadata } from '../conversations/metadata.ts';
+import { assertValidMetadata, METADATA_SCHEMA, type ConversationMetadata } from '../conversations/metadata.ts';
 import type { AppContext } from '../http/context.ts';
 import { FORWARD, FORWARD_OPTIONAL, ID_PARAM, INCLUDE_QUERY, PAGE_QUERY, proxyHelpers, type ProxyDeps } from './routes.ts';
 import { CONVERSATION_CREATE, CONVERSATION_ITEMS_CREATE, METADATA_UPDATE } from './body-references.ts';
 
+/** What Cloister checks of a create or update body before forwarding it (the rest is OpenAI's). */
+const WITH_METADATA = (required: boolean) => Type.Object({ metadata: required ? METADATA_SCHEMA : Type.Optional(METADATA_SCHEMA) }, { additionalProperties: true });
 const ITEM_PARAMS = Type.Object({ id: Type.String({ pattern: UPSTREAM_ID.source }), item_id: Type.String({ pattern: UPSTREAM_ID.source }) });
 
 /** Upstream conversation routes (POST create, GET/POST/DELETE one, items). */
@@ -32,7 +34,7 @@ export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: C
   };
   return [
     route({
-      method: 'POST', path: '/v1/conversations', access: 'user', body: FORWARD_OPTIONAL,
+      method: 'POST', path: '/v1/conversations', access: 'user', body: { ...FORWARD_OPTIONAL, checked: WITH_METADATA(false) },
       doc: { tag, summary: 'Create a conversation (you become its owner)' },
       async handle(ctx, { body }) {
         h.requireUpstream();
@@ -60,7 +62,7 @@ export function conversationProxyRoutes(deps: ProxyDeps & { readonly metadata: C
       },
     }),
     route({
-      method: 'POST', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM, body: FORWARD,
+      method: 'POST', path: '/v1/conversations/:id', access: 'user', params: ID_PARAM, body: { ...FORWARD, checked: WITH_METADATA(true) },
       doc: { tag, summary: 'Update your conversation: its metadata (title, pin) replaced whole, as OpenAI does; Cloister keeps a sealed copy for your list' },
       async handle(ctx, { params, body }) {
         const id = await h.owned(ctx, params.id, 'conversation');

@@ -158,6 +158,17 @@ describe('conversations: sealed metadata (titles) for the list', () => {
     expect(await count()).to.equal(0);
   });
 
+  it('the OpenAPI document states the metadata limits and the listing row shape', async () => {
+    const doc = await (await t.request('/openapi.json')).json();
+    for (const path of ['/v1/conversations', '/v1/conversations/{id}']) {
+      const metadata = doc.paths[path].post.requestBody.content['application/json'].schema.properties.metadata;
+      expect(metadata.anyOf[0], path).to.include({ maxProperties: 16 });
+      expect(JSON.stringify(metadata), path).to.contain('"maxLength":512').and.contain('{0,64}');
+    }
+    const row = doc.paths['/v1/conversations'].get.responses['200'].content['application/json'].schema.properties.data.items;
+    expect(row.required).to.have.members(['id', 'object', 'created_at', 'metadata']);
+  });
+
   it('pages keep metadata with each row (limit and after)', async () => {
     const dave = await t.userWithKey();
     const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: dave.key, maxRetries: 0 });
