@@ -1,7 +1,7 @@
 // App shell: finds out who is signed in, then shows sign-in or the signed-in screens.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { fetchMe, type Me } from './api/session.ts';
-import { describeError } from './api/http.ts';
+import { describeError } from './api/explain-error.ts';
 import { navigate, onLinkClick, usePath } from './lib/router.ts';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { ChatPage } from './pages/chat-page.tsx';

@@ -1,10 +1,12 @@
 // Shared browser plumbing for the web app tests: Debian's Chromium driven by playwright-core,
 // a CDP virtual authenticator for passkeys, CSP-violation capture, and screenshots.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+/** where the screenshots people look at go too (outside the work tree) */
+export const SHOTS = '/tmp/cloister-shots/';
 
 /** Skips the calling suite, with the reason, when Chromium is not installed. */
 export function skipWithoutChromium(ctx: Mocha.Context): void {
@@ -52,9 +54,13 @@ export async function openPage(browser: Browser, origin: string, options: { widt
     options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
   });
   mkdirSync(ARTIFACTS, { recursive: true });
+  mkdirSync(SHOTS, { recursive: true });
   return {
     page, context, problems, foreignRequests,
-    async screenshot(name) { await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: false }); },
+    async screenshot(name) {
+      const png = await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: false, animations: 'disabled' });
+      writeFileSync(`${SHOTS}${name}.png`, png);
+    },
     close: () => context.close(),
   };
 }

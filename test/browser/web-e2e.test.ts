@@ -3,64 +3,25 @@
 // verification, and model output that tries to run script.
 // Steps whose backend route is not in this build yet are skipped with the route named.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
-import { resetDatabase } from '../support/test-database.ts';
+import type { Page } from 'playwright-core';
 import { waitFor } from '../support/log-capture.ts';
-import { listen, type RunningServer } from '../../src/http/server.ts';
-import { buildWeb, launchBrowser, openPage, skipWithoutChromium, type TestPage } from './web-browser.ts';
-import { startFakeUpstream, type FakeUpstream } from './web-fake-upstream.ts';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { skipWithoutChromium, type TestPage } from './web-browser.ts';
+import { send, signUp as signUpAt, startWebE2e, type WebE2e } from './web-e2e-harness.ts';
 
 describe('web app end to end (Cloister + fake upstream, Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let t: TestApp;
-  let fake: FakeUpstream;
-  let server: RunningServer;
+  let e2e: WebE2e;
   let origin: string;
-  let dataDir: string;
-  const pages: TestPage[] = [];
+  let fake: WebE2e['fake'];
 
   before(async function () {
     skipWithoutChromium(this);
-    await buildWeb();
-    await resetDatabase();
-    fake = await startFakeUpstream();
-    const port = await freePort();
-    // Browsers refuse passkeys on an IP address, so the app is reached as localhost; a second
-    // listener on a known port lets PUBLIC_URL (WebAuthn origin, CSRF) name that port.
-    origin = `http://localhost:${port}`;
-    dataDir = mkdtempSync(join(tmpdir(), 'cloister-web-e2e-'));
-    t = await startTestApp({ ATTESTATION_MODE: 'simulated', DATA_DIR: dataDir, OPENAI_BASE_URL: fake.baseUrl, PUBLIC_URL: origin });
-    server = await listen(t.app.callback(), { host: '127.0.0.1', port });
-    browser = await launchBrowser();
+    e2e = await startWebE2e();
+    origin = e2e.origin;
+    fake = e2e.fake;
   });
-  after(async () => {
-    await browser?.close();
-    await server?.shutdown(1000);
-    await t?.close();
-    await fake?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      expect(p.foreignRequests, 'requests leaving the origin').to.deep.equal([]);
-      expect(p.problems.filter((m) => /Content Security Policy|Refused to/.test(m)), 'CSP violations').to.deep.equal([]);
-      await p.close();
-    }
-  });
+  after(async () => { await e2e?.close(); });
+  afterEach(async () => { await e2e?.afterEach(); });
 
   /** Skips the test when this build has no such route yet (the unknown-URL 404). */
   async function requireRoute(ctx: Mocha.Context, method: string, path: string): Promise<void> {
@@ -72,24 +33,8 @@ describe('web app end to end (Cloister + fake upstream, Chromium)', function () 
     }
   }
 
-  async function newPage(options: { width?: number; dark?: boolean } = {}): Promise<TestPage> {
-    const p = await openPage(browser, origin, options);
-    pages.push(p);
-    return p;
-  }
-
-  async function signUp(page: Page, name: string): Promise<void> {
-    await page.goto(origin + '/');
-    await page.getByLabel('New here? Your name (optional)').fill(name);
-    await page.getByRole('button', { name: 'Create an account with a passkey' }).click();
-    await page.getByRole('combobox', { name: 'Model' }).waitFor();
-    await page.waitForFunction(() => (document.getElementById('model') as HTMLSelectElement | null)?.value === 'fake-model');
-  }
-
-  async function send(page: Page, text: string): Promise<void> {
-    await page.getByRole('textbox', { name: 'Message' }).fill(text);
-    await page.keyboard.press('Enter');
-  }
+  const newPage = (options: { width?: number; dark?: boolean } = {}): Promise<TestPage> => e2e.newPage(options);
+  const signUp = (page: Page, name: string) => signUpAt(page, origin, name);
 
   it('serves the sign-in and verify screens under the real CSP', async () => {
     const { page, screenshot, problems } = await newPage();
@@ -180,7 +125,6 @@ describe('web app end to end (Cloister + fake upstream, Chromium)', function () 
     await requireRoute(this, 'GET', '/v1/attestation/report');
     const { page, screenshot } = await newPage();
     await page.goto(origin + '/verify');
-    await page.getByRole('button', { name: 'Verify now' }).click();
     await page.getByTestId('simulated-banner').waitFor();
     await page.locator('[data-verdict]').waitFor();
     await screenshot('e2e-verify');

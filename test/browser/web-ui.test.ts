@@ -102,18 +102,111 @@ describe('web app UI (stand-in API)', function () {
     await tp!.screenshot('ui-xss');
   });
 
-  it('explains a rate limit with the time to wait', async () => {
-    const { page } = await signedIn();
-    api.failWith = { status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached.', retryAfter: '42' };
+  it('explains a rate limit in plain words with a live countdown, and leaves no empty conversation', async () => {
+    tp = await openPage(browser, origin);
+    await tp.page.clock.install();
+    const { page } = tp;
+    await page.goto(origin + '/');
+    await page.getByRole('button', { name: 'Create an account with a passkey' }).click();
+    await page.waitForFunction(() => (document.getElementById('model') as HTMLSelectElement | null)?.value === 'mock-model');
+    const before = api.received.filter((r) => r.method === 'DELETE').length;
+    api.failWith = { status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached for requests (raw server text).', retryAfter: '42' };
     try {
       await page.getByRole('textbox', { name: 'Message' }).fill('hello');
       await page.keyboard.press('Enter');
       const alert = page.locator('article.assistant [role="alert"]');
       await alert.waitFor();
-      expect(await alert.textContent()).to.contain('Try again in 42 s');
+      // the first message failed before any output: the conversation made for it is deleted again
+      await page.waitForURL(origin + '/');
+      expect(api.received.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/conversations/')).length).to.equal(before + 1);
+      // pause a second ahead of the page's "now" (pausing at a past instant is refused)
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+      expect(await alert.textContent()).to.match(/^Too many messages in a short time\. You can try again in (39|4[01]) s\.$/);
+      expect(await alert.textContent()).not.to.contain('raw server text');
+      await tp.screenshot('ui-rate-limit');
+      await page.clock.runFor(20_000);
+      expect(await alert.textContent()).to.match(/try again in (19|2[01]) s\./);
+      await page.clock.runFor(25_000);
+      expect(await alert.textContent()).to.contain('You can try again now.');
       await page.getByRole('button', { name: 'Retry' }).waitFor();
     } finally {
       api.failWith = null;
+    }
+  });
+
+  it('groups conversations by day with pinned ones on top, and finds them by title', async () => {
+    api.seed('Quarterly report outline', 20);
+    api.seed('Holiday packing list', 3);
+    api.seed('Yesterday: fix the bike brakes', 1);
+    api.seed('Pinned: tax questions', 40, { pinned: 'true' });
+    for (const width of [1280, 390]) {
+      const { page } = await signedIn({ width });
+      api.reply = ['Sure — here is a short plan:\n\n1. Pack light\n2. Check the weather\n\n```sh\necho ready\n```'];
+      await page.getByRole('textbox', { name: 'Message' }).fill(`Plan my day (${width} px)`);
+      await page.keyboard.press('Enter');
+      await page.locator('article.assistant[data-status="done"]').waitFor();
+      if (width === 390) await page.getByRole('button', { name: 'Conversations' }).click();
+      const labels = page.locator('.group-label');
+      await page.locator('.conv-row', { hasText: `Plan my day (${width} px)` }).waitFor();
+      expect(await labels.allTextContents()).to.deep.equal(['Pinned', 'Today', 'Yesterday', 'Previous 7 days', 'Older']);
+      expect(await page.locator('.conv-group[aria-label="Older"] .title').allTextContents()).to.include('Quarterly report outline');
+      await tp!.screenshot(`shot-${width}-list-groups`);
+      await page.getByLabel('Search conversations').fill('PACKING');
+      expect(await page.locator('.conv-row .title').allTextContents()).to.deep.equal(['Holiday packing list']);
+      expect(await labels.allTextContents()).to.deep.equal(['Previous 7 days']);
+      await tp!.close();
+      tp = undefined;
+    }
+  });
+
+  it('explains an exhausted budget with its local reset time, an unavailable model, a provider outage and going offline', async () => {
+    for (const width of [1280, 390]) {
+      const { page } = await signedIn({ width });
+      let asked = 0;
+      const ask = async (text: string) => {
+        await page.getByRole('textbox', { name: 'Message' }).fill(text);
+        await page.keyboard.press('Enter');
+        const alert = page.locator('article.assistant').nth(asked++).locator('[role="alert"]');
+        await alert.waitFor();
+        return (await alert.textContent()) ?? '';
+      };
+      try {
+        api.failWith = { status: 429, code: 'insufficient_quota', message: 'Budget exhausted; resets at 2026-12-04T00:00:00Z (raw)', retryAfter: String(3 * 3600 + 5 * 60) };
+        expect(await ask('Use my budget')).to.match(/^You have used up your token budget for now\. It resets at .+\. You can try again in 3 h 5 min\.$/);
+        api.failWith = { status: 404, code: 'model_not_found', message: 'The model `x` does not exist (raw)' };
+        expect(await ask('Wrong model')).to.equal('That model is not available on this server. Pick another model and send again.');
+        api.failWith = { status: 502, code: 'upstream_error', message: 'upstream said: 500 Internal Server Error (raw)' };
+        expect(await ask('Provider down')).to.equal('The model provider is having trouble and could not answer. Try again in a moment.');
+        await tp!.screenshot(`shot-${width}-error`);
+        api.failWith = null;
+        await tp!.context.setOffline(true);
+        expect(await ask('No network')).to.equal('You appear to be offline, or the server cannot be reached. Check your connection and try again.');
+        await tp!.context.setOffline(false);
+        expect(await page.locator('[role="alert"]').allTextContents()).not.to.satisfy((ts: string[]) => ts.some((t) => t.includes('raw')));
+      } finally {
+        api.failWith = null;
+      }
+      await tp!.close();
+      tp = undefined;
+    }
+  });
+
+  it('offers no attachments when the server turns them off, and refuses a pasted file in plain words', async () => {
+    api.attachmentMaxBytes = 0;
+    try {
+      const { page } = await signedIn();
+      await page.getByRole('textbox', { name: 'Message' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Attach files' }).count()).to.equal(0);
+      expect(await page.getByTestId('attachment-limits').count()).to.equal(0);
+      await page.getByRole('textbox', { name: 'Message' }).evaluate((box) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['x'], 'note.txt', { type: 'text/plain' }));
+        box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      });
+      expect(await page.locator('.composer [role="alert"]').textContent()).to.equal('This server does not accept attachments: write or paste the text into the message instead.');
+      expect(await page.locator('.composer .chip').count()).to.equal(0);
+    } finally {
+      api.attachmentMaxBytes = 10 * 1024 * 1024;
     }
   });
 
@@ -129,7 +222,6 @@ describe('web app UI (stand-in API)', function () {
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await tp!.screenshot('ui-phone-dark-account');
     await page.getByRole('link', { name: 'Verify' }).click();
-    await page.getByRole('button', { name: 'Verify now' }).click();
     await page.getByTestId('simulated-banner').waitFor();
     await tp!.screenshot('ui-phone-dark-verify');
   });

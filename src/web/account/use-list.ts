@@ -1,6 +1,7 @@
 // Loads a `{ data: [...] }` list from the API and reloads it on demand.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, describeError } from '../api/http.ts';
+import { api } from '../api/http.ts';
+import { describeError } from '../api/explain-error.ts';
 
 export function useList<T>(path: string): { items: T[] | null; error: string | null; reload(): Promise<void> } {
   const [items, setItems] = useState<T[] | null>(null);

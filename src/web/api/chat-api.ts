@@ -1,67 +1,105 @@
-// Models and conversations (OpenAI shapes; the conversation list is Cloister's own, newest first).
+// Models and conversations (OpenAI shapes). Cloister lists the caller's conversations itself,
+// newest first, with its sealed copy of each one's metadata (title, pinned): one request.
 import { api } from './http.ts';
+import { messageFromParts, partsFromContent, type ChatMessage, type InputPart } from './message-parts.ts';
 
 export interface Model { id: string; owned_by?: string }
-export interface ConversationSummary { id: string; created_at: number; metadata?: Record<string, string> | null }
+export interface ConversationMetadata { title?: string; pinned?: string; [key: string]: string | undefined }
+export interface ConversationSummary { id: string; created_at: number; metadata?: ConversationMetadata | null }
 export interface ListPage<T> { data: T[]; has_more?: boolean; last_id?: string | null }
 
-export interface ChatMessage {
-  /** local key; the upstream item id when loaded from the conversation */
-  key: string;
-  role: 'user' | 'assistant';
-  text: string;
-  /** for assistant replies produced in this tab: what is needed to verify the signature */
-  exchange?: { responseId: string | null; requestBytes: Uint8Array; responseBytes: Uint8Array; completed: boolean };
-  status?: 'streaming' | 'stopped' | 'error' | 'done';
-  error?: string;
-}
+/** Longest title kept (from the first message, or typed when renaming). */
+export const TITLE_MAX = 60;
 
+/** The models this server allows, in the server's order (its default first). */
 export async function listModels(): Promise<Model[]> {
-  const page = await api<ListPage<Model>>('/v1/models');
-  return [...page.data].sort((a, b) => a.id.localeCompare(b.id));
+  return (await api<ListPage<Model>>('/v1/models')).data;
 }
 
-export function listConversations(after?: string, limit = 20): Promise<ListPage<ConversationSummary>> {
-  const q = new URLSearchParams({ limit: String(limit) });
-  if (after) q.set('after', after);
-  return api<ListPage<ConversationSummary>>(`/v1/conversations?${q}`);
+/** Every conversation of the signed-in user, newest first (a few pages at most). */
+export async function listAllConversations(): Promise<ConversationSummary[]> {
+  const out: ConversationSummary[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const q = new URLSearchParams({ limit: '100' });
+    if (after) q.set('after', after);
+    const res = await api<ListPage<ConversationSummary>>(`/v1/conversations?${q}`);
+    out.push(...res.data);
+    if (!res.has_more || res.data.length === 0) break;
+    after = res.last_id ?? res.data[res.data.length - 1]!.id;
+  }
+  return out;
 }
 
-/** Creates the upstream conversation; the title lives upstream in its metadata, never in Cloister's database. */
+/** A title from the first words of a message: one line, at most TITLE_MAX characters. */
+export function titleFrom(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line.length <= TITLE_MAX) return line || 'New conversation';
+  const cut = line.slice(0, TITLE_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TITLE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** Creates the upstream conversation with its title in the metadata. */
 export function createConversation(title: string): Promise<ConversationSummary> {
-  return api<ConversationSummary>('/v1/conversations', { method: 'POST', body: { metadata: { title: title.slice(0, 60) } } });
+  return api<ConversationSummary>('/v1/conversations', { method: 'POST', body: { metadata: { title } } });
 }
 
-export function getConversation(id: string): Promise<ConversationSummary> {
-  return api<ConversationSummary>(`/v1/conversations/${encodeURIComponent(id)}`);
+/** Replaces a conversation's metadata (send every key: the metadata is replaced whole). */
+export function updateConversation(id: string, metadata: ConversationMetadata): Promise<ConversationSummary> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) if (v !== undefined) clean[k] = v;
+  return api<ConversationSummary>(`/v1/conversations/${encodeURIComponent(id)}`, { method: 'POST', body: { metadata: clean } });
 }
 
 export function deleteConversation(id: string): Promise<unknown> {
   return api(`/v1/conversations/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-interface ConversationItem {
+export interface ConversationItem {
   id: string;
   type: string;
   role?: string;
-  content?: Array<{ type: string; text?: string }>;
+  content?: Array<{ type: string; text?: string; image_url?: string }>;
 }
 
-/** All message items of a conversation, oldest first. */
-export async function loadMessages(conversationId: string): Promise<ChatMessage[]> {
-  const out: ChatMessage[] = [];
+/** Every item of a conversation, oldest first. */
+export async function listItems(conversationId: string): Promise<ConversationItem[]> {
+  const out: ConversationItem[] = [];
   let after: string | undefined;
   for (let page = 0; page < 50; page++) {
     const q = new URLSearchParams({ order: 'asc', limit: '100' });
     if (after) q.set('after', after);
     const res = await api<ListPage<ConversationItem>>(`/v1/conversations/${encodeURIComponent(conversationId)}/items?${q}`);
-    for (const item of res.data) {
-      if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) continue;
-      const text = (item.content ?? []).map((c) => c.text ?? '').join('');
-      out.push({ key: item.id, role: item.role, text, status: 'done' });
-    }
+    out.push(...res.data);
     if (!res.has_more || res.data.length === 0) break;
     after = res.last_id ?? res.data[res.data.length - 1]!.id;
   }
   return out;
+}
+
+/** The conversation's messages (user and assistant), oldest first. */
+export async function loadMessages(conversationId: string): Promise<ChatMessage[]> {
+  const out: ChatMessage[] = [];
+  for (const item of await listItems(conversationId)) {
+    if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) continue;
+    out.push({ ...messageFromParts(item.role, partsFromContent(item.content)), key: item.id, status: 'done' });
+  }
+  return out;
+}
+
+/**
+ * Removes the items from the `userOrdinal`-th user message (0-based) to the end, newest first, so
+ * the provider's copy matches what the screen keeps (edit and regenerate). Returns that user
+ * message's content as stored upstream, or null when it never reached the provider.
+ */
+export async function truncateFromUserMessage(conversationId: string, userOrdinal: number): Promise<InputPart[] | null> {
+  const items = await listItems(conversationId);
+  const userIndexes = items.flatMap((it, i) => (it.type === 'message' && it.role === 'user' ? [i] : []));
+  const from = userIndexes[userOrdinal];
+  if (from === undefined) return null;
+  for (const item of items.slice(from).reverse()) {
+    await api(`/v1/conversations/${encodeURIComponent(conversationId)}/items/${encodeURIComponent(item.id)}`, { method: 'DELETE' });
+  }
+  return partsFromContent(items[from]!.content);
 }

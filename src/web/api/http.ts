@@ -47,30 +47,6 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   return new ApiError(res.status, message, code, type, retryAfterFrom(res.headers));
 }
 
-/** Plain-language explanation of an error for people (not only developers). */
-export function describeError(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 429) {
-      const wait = e.retryAfterSeconds !== null ? ` Try again in ${formatWait(e.retryAfterSeconds)}.` : ' Try again in a little while.';
-      const what = e.code === 'insufficient_quota' ? 'You have used your token budget.' : 'Too many requests right now.';
-      return `${what}${wait} (${e.message})`;
-    }
-    if (e.code === 'upstream_not_configured') return 'No model provider is configured on this server yet (OPENAI_BASE_URL is unset).';
-    if (e.status === 502 || e.status === 503 || e.status === 504) return `The model provider is unavailable or did not answer in time. Try again shortly. (${e.message})`;
-    if (e.status === 401) return 'You are signed out. Sign in again.';
-    if (e.status === 404) return `Not found. (${e.message})`;
-    return e.message;
-  }
-  if (e instanceof DOMException && e.name === 'AbortError') return 'Stopped.';
-  if (e instanceof TypeError) return 'Could not reach the server. Check your connection.';
-  return e instanceof Error ? e.message : String(e);
-}
-
-function formatWait(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  return `${Math.ceil(seconds / 60)} min`;
-}
-
 /** JSON request to Cloister; throws ApiError on non-2xx. `undefined` for 204. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };

@@ -4,6 +4,7 @@
 import { createSseParser } from './sse.ts';
 import { ApiError, errorFromResponse } from './http.ts';
 import { concatBytes } from '../lib/bytes.ts';
+import type { InputPart } from './message-parts.ts';
 
 export interface TurnResult {
   /** the upstream response id (what /v1/signature/{id} is keyed by), once known */
@@ -18,7 +19,10 @@ export interface TurnResult {
 export interface TurnOptions {
   model: string;
   conversationId: string;
-  input: string;
+  /** the user message's content (text, inline images, inlined text files) */
+  input: InputPart[];
+  /** the account's custom instructions, when switched on */
+  instructions?: string;
   signal: AbortSignal;
   onText(textSoFar: string): void;
   onResponseId?(id: string): void;
@@ -29,7 +33,8 @@ export async function streamTurn(opts: TurnOptions): Promise<TurnResult> {
   const requestBytes = new TextEncoder().encode(JSON.stringify({
     model: opts.model,
     conversation: opts.conversationId,
-    input: [{ role: 'user', content: opts.input }],
+    ...(opts.instructions !== undefined ? { instructions: opts.instructions } : {}),
+    input: [{ type: 'message', role: 'user', content: opts.input }],
     stream: true,
   }));
   const result: TurnResult = { responseId: null, text: '', requestBytes, responseBytes: new Uint8Array(), completed: false };

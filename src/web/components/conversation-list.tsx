@@ -1,69 +1,56 @@
-// The signed-in user's conversations, newest first, a page at a time. Titles live upstream (in
-// the conversation's metadata), so each visible row fetches its own lazily.
-import { useEffect, useState } from 'preact/hooks';
-import { getConversation, listConversations, type ConversationSummary } from '../api/chat-api.ts';
-import { describeError } from '../api/http.ts';
+// The signed-in user's conversations: search by title, pinned ones on top, then by day (local
+// time). Titles come with the list (Cloister's sealed copy of each conversation's metadata), so
+// there is one request for the whole list. On a phone the list is a drawer.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { groupConversations } from '../chat/conversation-groups.ts';
+import type { Conversations } from '../chat/use-conversations.ts';
 import { onLinkClick } from '../lib/router.ts';
+import { ConversationRow, type RowActions } from './conversation-row.tsx';
 
-const titles = new Map<string, string>();
+export interface ConversationListProps {
+  list: Conversations;
+  currentId: string | null;
+  /** the phone drawer is open */
+  open: boolean;
+  onClose(): void;
+  onDeleted(id: string): void;
+}
 
-export function ConversationList({ currentId, version }: { currentId: string | null; version: number }) {
-  const [items, setItems] = useState<ConversationSummary[]>([]);
-  const [hasMore, setHasMore] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-
-  const load = async (after?: string) => {
-    setLoading(true);
-    try {
-      const page = await listConversations(after);
-      setItems((prev) => (after ? [...prev, ...page.data] : page.data));
-      setHasMore(!!page.has_more);
-      setError(null);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setLoading(false);
-    }
+export function ConversationList({ list, currentId, open, onClose, onDeleted }: ConversationListProps) {
+  const [query, setQuery] = useState('');
+  const search = useRef<HTMLInputElement>(null);
+  // the phone drawer takes the focus when it opens, so the keyboard (and Escape) work inside it
+  useEffect(() => { if (open) search.current?.focus(); }, [open]);
+  const groups = groupConversations(list.items, query);
+  const actions: RowActions = {
+    rename: (id, title) => void list.update(id, { title }),
+    pin: (id, pinned) => void list.update(id, { pinned: pinned ? 'true' : undefined }),
+    remove: (id) => void list.remove(id).then(() => onDeleted(id)),
+    opened: onClose,
   };
-  useEffect(() => { void load(); }, [version]);
-
   return (
-    <nav class="conversations" aria-label="Conversations">
-      <a class="button wide primary" href="/" onClick={onLinkClick}>New conversation</a>
-      {error && <p role="alert" class="error small">{error}</p>}
-      <ul>
-        {items.map((c) => (
-          <li key={c.id}>
-            <a href={`/c/${c.id}`} onClick={onLinkClick} aria-current={c.id === currentId ? 'page' : undefined} data-conversation-id={c.id}>
-              <ConversationTitle c={c} />
-              <time dateTime={new Date(c.created_at * 1000).toISOString()}>{new Date(c.created_at * 1000).toLocaleString()}</time>
-            </a>
-          </li>
+    <>
+      {open && <div class="drawer-backdrop" onClick={onClose} aria-hidden="true" />}
+      <nav id="conversation-drawer" class={open ? 'conversations open' : 'conversations'} aria-label="Conversations"
+        onKeyDown={(e) => { if (e.key === 'Escape' && open) onClose(); }}>
+        <div class="drawer-head">
+          <a class="button primary new-conv" href="/" onClick={(e) => { onLinkClick(e); onClose(); }}>New conversation</a>
+          <button type="button" class="drawer-close" onClick={onClose} aria-label="Close conversations">×</button>
+        </div>
+        <label for="conv-search" class="visually-hidden">Search conversations</label>
+        <input id="conv-search" ref={search} type="search" class="search" placeholder="Search titles" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        {list.error && <p role="alert" class="error small">{list.error}</p>}
+        {groups.map((g) => (
+          <section key={g.label} class="conv-group" aria-label={g.label}>
+            <h2 class="group-label">{g.label}</h2>
+            <ul>
+              {g.items.map((c) => <ConversationRow key={c.id} c={c} current={c.id === currentId} actions={actions} />)}
+            </ul>
+          </section>
         ))}
-      </ul>
-      {!loading && items.length === 0 && !error && <p class="muted small">No conversations yet.</p>}
-      {hasMore && <button type="button" class="wide" disabled={loading} onClick={() => load(items[items.length - 1]?.id)}>Load older</button>}
-    </nav>
+        {!list.loading && list.items.length === 0 && !list.error && <p class="muted small">No conversations yet.</p>}
+        {!list.loading && list.items.length > 0 && groups.length === 0 && <p class="muted small">No title matches “{query.trim()}”.</p>}
+      </nav>
+    </>
   );
-}
-
-function ConversationTitle({ c }: { c: ConversationSummary }) {
-  const [title, setTitle] = useState<string | null>(c.metadata?.title ?? titles.get(c.id) ?? null);
-  useEffect(() => {
-    if (title !== null) return;
-    let live = true;
-    getConversation(c.id).then((full) => {
-      const t = full.metadata?.title || 'Untitled conversation';
-      titles.set(c.id, t);
-      if (live) setTitle(t);
-    }, () => { if (live) setTitle('Conversation'); });
-    return () => { live = false; };
-  }, [c.id]);
-  return <span class="title">{title ?? '…'}</span>;
-}
-
-/** Lets the chat page show a title it already knows without a round trip. */
-export function rememberTitle(id: string, title: string): void {
-  titles.set(id, title);
 }

@@ -1,105 +1,93 @@
-// Chat: conversation list, model picker, messages, and streamed replies.
+// Chat: conversation list, model picker, messages, streamed replies, attachments and export.
 //
 // Replies use the Responses API attached to an upstream conversation (`conversation: id`):
-// the conversation history lives with the model provider, not in Cloister (which only records
-// who owns which id), so reloading the page or opening another device finds it again through
-// GET /v1/conversations/{id}/items. With chat completions the browser would have to keep the
-// whole history itself, and it would be lost on reload.
+// the conversation history lives with the model provider, not in Cloister (which keeps who owns
+// which id, and a sealed copy of the title), so reloading the page or opening another device
+// finds it again through GET /v1/conversations/{id}/items.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { createConversation, loadMessages, type ChatMessage } from '../api/chat-api.ts';
-import { streamTurn, type TurnResult } from '../api/responses-stream.ts';
-import { describeError } from '../api/http.ts';
 import { navigate } from '../lib/router.ts';
-import { ConversationList, rememberTitle } from '../components/conversation-list.tsx';
-import { ModelPicker, useModels } from '../components/model-picker.tsx';
+import { activeInstructions } from '../api/settings-api.ts';
+import { titleOf } from '../chat/conversation-groups.ts';
+import { useConversations } from '../chat/use-conversations.ts';
+import { useChatSession } from '../chat/use-chat-session.ts';
+import { useChatSetup } from '../chat/use-chat-setup.ts';
+import { useAttachmentDraft } from '../chat/use-attachment-draft.ts';
+import { conversationJson, conversationMarkdown, downloadText, exportFileName } from '../chat/export-conversation.ts';
+import { ConversationList } from '../components/conversation-list.tsx';
+import { ModelPicker } from '../components/model-picker.tsx';
 import { Composer } from '../components/composer.tsx';
 import { MessageView } from '../components/message-view.tsx';
-
-let localKeys = 0;
+import { ErrorNotice } from '../components/error-notice.tsx';
+import { MenuButton } from '../components/menu-button.tsx';
 
 export function ChatPage({ conversationId }: { conversationId: string | null }) {
-  const { models, model, setModel, error: modelsError } = useModels();
-  const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [streaming, setStreaming] = useState(false);
-  const [listVersion, setListVersion] = useState(0);
-  const abort = useRef<AbortController | null>(null);
-  // the conversation this page just created: its messages are already on screen
-  const created = useRef<string | null>(null);
+  const setup = useChatSetup();
+  const list = useConversations();
+  const [drawer, setDrawer] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const draft = useAttachmentDraft(setup.config);
+  const chat = useChatSession({
+    conversationId,
+    settings: () => ({ model: setup.model, instructions: activeInstructions(setup.settings) }),
+    onCreated: (c) => { list.added(c); navigate(`/c/${c.id}`); },
+    onAbandoned: (id) => { void list.reload(); if (location.pathname === `/c/${id}`) navigate('/', true); },
+  });
   const endRef = useRef<HTMLDivElement>(null);
+  useEffect(() => { endRef.current?.scrollIntoView({ block: 'end' }); }, [chat.messages]);
 
-  useEffect(() => {
-    if (conversationId !== null && conversationId === created.current) return;
-    abort.current?.abort();
-    setMessages([]);
-    setLoadError(null);
+  const summary = list.items.find((c) => c.id === conversationId);
+  const exportAs = (ext: 'md' | 'json') => {
     if (!conversationId) return;
-    let live = true;
-    loadMessages(conversationId).then((ms) => { if (live) setMessages(ms); }, (e) => { if (live) setLoadError(describeError(e)); });
-    return () => { live = false; };
-  }, [conversationId]);
-
-  useEffect(() => { endRef.current?.scrollIntoView({ block: 'end' }); }, [messages]);
-
-  const update = (key: string, patch: Partial<ChatMessage>) =>
-    setMessages((ms) => ms.map((m) => (m.key === key ? { ...m, ...patch } : m)));
-
-  const send = async (text: string) => {
-    if (!model) return;
-    const ac = new AbortController();
-    abort.current = ac;
-    setStreaming(true);
-    const userKey = `local-${++localKeys}`;
-    const replyKey = `local-${++localKeys}`;
-    setMessages((ms) => [...ms, { key: userKey, role: 'user', text }, { key: replyKey, role: 'assistant', text: '', status: 'streaming' }]);
-    try {
-      let id = conversationId;
-      if (!id) {
-        const c = await createConversation(text);
-        id = c.id;
-        created.current = id;
-        rememberTitle(id, text.slice(0, 60));
-        navigate(`/c/${id}`);
-        setListVersion((v) => v + 1);
-      }
-      const r = await streamTurn({ model, conversationId: id, input: text, signal: ac.signal, onText: (t) => update(replyKey, { text: t }) });
-      update(replyKey, { text: r.text, exchange: r, status: r.completed ? 'done' : 'stopped' });
-    } catch (e) {
-      const partial = (e as { partial?: TurnResult }).partial;
-      const stopped = e instanceof DOMException && e.name === 'AbortError';
-      update(replyKey, { status: stopped ? 'stopped' : 'error', error: stopped ? undefined : describeError(e), ...(partial ? { text: partial.text, exchange: partial } : {}) });
-    } finally {
-      if (abort.current === ac) abort.current = null;
-      setStreaming(false);
-    }
+    const source = { id: conversationId, title: summary ? titleOf(summary) : 'Conversation', createdAt: summary?.created_at ?? null, messages: chat.messages };
+    if (ext === 'md') downloadText(conversationMarkdown(source), exportFileName(source.title, 'md'), 'text/markdown');
+    else downloadText(conversationJson(source), exportFileName(source.title, 'json'), 'application/json');
   };
+  const ms = chat.messages;
+  const last = ms[ms.length - 1];
+  const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
 
-  const retry = (replyKey: string) => {
-    const i = messages.findIndex((m) => m.key === replyKey);
-    const prompt = messages[i - 1];
-    if (i < 1 || prompt?.role !== 'user') return;
-    setMessages((ms) => ms.filter((m) => m.key !== replyKey && m.key !== prompt.key));
-    void send(prompt.text);
-  };
-
-  const lastReply = [...messages].reverse().find((m) => m.role === 'assistant');
   return (
     <div class="chat">
-      <ConversationList currentId={conversationId} version={listVersion} />
-      <main class="chat-main" aria-label="Chat">
+      <ConversationList list={list} currentId={conversationId} open={drawer} onClose={() => setDrawer(false)}
+        onDeleted={(id) => { if (id === conversationId) navigate('/', true); }} />
+      <main class={dragging ? 'chat-main dragging' : 'chat-main'} aria-label="Chat"
+        onDragOver={(e) => { if (!hasFiles(e)) return; e.preventDefault(); setDragging(true); }}
+        onDragLeave={(e) => { if (e.currentTarget === e.target) setDragging(false); }}
+        onDrop={(e) => { if (!hasFiles(e)) return; e.preventDefault(); setDragging(false); void draft.add([...(e.dataTransfer?.files ?? [])]); }}>
         <div class="chat-toolbar">
-          <ModelPicker models={models} model={model} onChange={setModel} disabled={streaming} />
+          <button type="button" class="drawer-toggle" aria-controls="conversation-drawer" aria-expanded={drawer} onClick={() => setDrawer(true)}>Conversations</button>
+          <ModelPicker models={setup.models} model={setup.model} onChange={setup.setModel} disabled={chat.streaming} />
+          {activeInstructions(setup.settings) && <span class="muted small instructions-on" title="Your custom instructions (Account page) are sent with every message.">Instructions on</span>}
+          {conversationId && ms.length > 0 && (
+            <MenuButton class="export-menu" label="Export this conversation" title="Export">
+              {(close) => (
+                <>
+                  <button type="button" class="small" onClick={() => { close(); exportAs('md'); }}>Markdown (.md)</button>
+                  <button type="button" class="small" onClick={() => { close(); exportAs('json'); }}>JSON (.json)</button>
+                </>
+              )}
+            </MenuButton>
+          )}
         </div>
-        {modelsError && <p role="alert" class="error">{modelsError}</p>}
-        {loadError && <p role="alert" class="error">{loadError}</p>}
-        <section class="messages" aria-live="polite" aria-busy={streaming}>
-          {messages.length === 0 && !loadError && <p class="muted empty">Start a conversation. Nothing you write is stored on this server.</p>}
-          {messages.map((m) => (
-            <MessageView key={m.key} m={m} onRetry={m === lastReply && !streaming && messages[messages.length - 1] === m ? () => retry(m.key) : undefined} />
+        {setup.error && <p role="alert" class="error">{setup.error}</p>}
+        {chat.problem && <div class="problem"><ErrorNotice error={chat.problem} small={false} /></div>}
+        <section class="messages" aria-live="polite" aria-busy={chat.streaming}>
+          {ms.length === 0 && !chat.problem && (
+            <div class="empty">
+              <p>Start a conversation.</p>
+              <p class="muted small">Cloister keeps only ids, who owns them, usage counters and a sealed copy of your titles and settings — never what you write. The model provider keeps the conversation so you can come back to it, and deletes it when you delete it.</p>
+            </div>
+          )}
+          {ms.map((m, i) => (
+            <MessageView key={m.key} m={m}
+              onEdit={m.role === 'user' && !chat.streaming ? (text) => void chat.edit(m.key, text) : undefined}
+              onRegenerate={m === last && m.role === 'assistant' && i > 0 && !chat.streaming ? () => void chat.regenerate() : undefined} />
           ))}
           <div ref={endRef} />
         </section>
-        <Composer streaming={streaming} disabled={!model} onSend={(t) => void send(t)} onStop={() => abort.current?.abort()} />
+        {dragging && <div class="drop-hint" aria-hidden="true">Drop images or text files to attach them</div>}
+        <Composer streaming={chat.streaming} disabled={!setup.model} config={setup.config} draft={draft}
+          onSend={(t, a) => void chat.send(t, a)} onStop={chat.stop} />
       </main>
     </div>
   );

@@ -1,7 +1,8 @@
 // Sign in or create an account: Google, GitHub, passkey, and password when the server enables it.
 import { useEffect, useState } from 'preact/hooks';
 import { fetchProviders, oauthUrl, signInWithPasskey, signInWithPassword, signUpWithPasskey, type Providers } from '../api/auth-api.ts';
-import { describeError } from '../api/http.ts';
+import { describeError } from '../api/explain-error.ts';
+import { ApiError } from '../api/http.ts';
 import { passkeysSupported } from '../lib/webauthn.ts';
 import { onLinkClick } from '../lib/router.ts';
 
@@ -22,7 +23,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
       await fn();
       onSignedIn();
     } catch (e) {
-      setError(e instanceof DOMException && e.name === 'NotAllowedError' ? 'The passkey prompt was cancelled or timed out.' : describeError(e));
+      setError(e instanceof ApiError && e.status === 401 ? 'That email and password do not match an account here.' : describeError(e));
     } finally {
       setBusy(false);
     }
@@ -35,7 +36,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
   return (
     <main class="signin">
       <h1>Cloister</h1>
-      <p class="lede">Private chat with models you can verify. Your conversations are never stored on this server.</p>
+      <p class="lede">Private chat with models you can verify.</p>
+      <p class="muted small">
+        This server keeps ids, who owns what, usage counters and a sealed copy of your titles and settings that it cannot
+        show anyone else — never what you write or what the model answers. The model provider keeps your conversations so
+        you can return to them, and deletes them when you delete them.
+      </p>
       {error && <p role="alert" class="error">{error}</p>}
       {providers && (
         <div class="signin-methods">

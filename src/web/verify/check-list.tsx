@@ -1,6 +1,7 @@
-// A list of verifier checks: result, the verifier's detail, and what it means in plain words.
+// A list of verifier checks: the result, what it means in plain words, why a skipped check was
+// skipped, and the verifier's own detail (without command-line options).
 import type { Check } from './verifier.ts';
-import { explainCheck } from './explanations.ts';
+import { explainCheck, plainDetail, whySkipped } from './explanations.ts';
 
 const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
 const WORD = { pass: 'Passed', fail: 'Failed', skip: 'Skipped' } as const;
@@ -12,8 +13,9 @@ export function CheckList({ checks }: { checks: readonly Check[] }) {
         <li key={c.id} class={`check ${c.status}`} data-check-id={c.id} data-status={c.status}>
           <span class="mark" aria-hidden="true">{MARK[c.status]}</span>
           <div>
-            <p><strong>{WORD[c.status]}</strong> <code>{c.id}</code> — {c.detail}</p>
-            {explainCheck(c.id) && <p class="muted small">{explainCheck(c.id)}</p>}
+            <p><strong>{WORD[c.status]}</strong> — {explainCheck(c.id) || c.id}</p>
+            {c.status === 'skip' && <p class="small why-skipped">{whySkipped(c.id)}</p>}
+            <p class="muted small"><code>{c.id}</code>: {plainDetail(c.detail)}</p>
           </div>
         </li>
       ))}

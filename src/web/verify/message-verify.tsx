@@ -1,7 +1,8 @@
 // Verifies one reply: the bytes this tab sent and received are hashed here, the server's
 // signature is fetched, and the verifier library checks it against the attested address.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, describeError } from '../api/http.ts';
+import { api, ApiError } from '../api/http.ts';
+import { describeError } from '../api/explain-error.ts';
 import { sha256Hex } from '../lib/bytes.ts';
 import { attestedOnce } from './attestation.ts';
 import { verifyResponseSignature, type Check } from './verifier.ts';
