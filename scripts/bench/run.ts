@@ -52,7 +52,9 @@ async function runBench() {
   // histories, not their costs.
   stage(`${OPEN_STREAMS} open streams`);
   const streams = await (async () => {
-    const fresh = await startCloister(upstream.url, 'streams', { users: 1 });
+    // Every stream comes from one loopback address: above the per-IP connection cap
+    // (MAX_CONNECTIONS_PER_IP, 256 by default), so the cap is raised for this one run.
+    const fresh = await startCloister(upstream.url, 'streams', { users: 1, env: { MAX_CONNECTIONS_PER_IP: String(OPEN_STREAMS + 64) } });
     try {
       return await openStreams(fresh.url, fresh.key, fresh.child.pid!, upstream, OPEN_STREAMS);
     } finally {
