@@ -442,18 +442,21 @@ export function dataUrlBytes(n: number): number {
   return 'data:image/webp;base64,'.length + 4 * Math.ceil(n / 3);
 }
 
+/** A model id as the operator may name one: at most 200 printable ASCII characters, no spaces. */
+const MODEL_ID = /^[\x21-\x7e]{1,200}$/;
+
 /** ALLOWED_MODELS (comma-separated, order kept, repeats dropped) and DEFAULT_MODEL, which must be one of them. */
 function readModels(r: Reader, problems: string[]): Config['models'] {
   const listed = r.list('ALLOWED_MODELS');
   for (const m of listed) {
-    if (!/^[\x21-\x7e]{1,200}$/.test(m)) problems.push(`ALLOWED_MODELS: "${m.slice(0, 40)}" is not a model id (at most 200 printable characters, no spaces)`);
+    if (!MODEL_ID.test(m)) problems.push(`ALLOWED_MODELS: "${m.slice(0, 40)}" is not a model id (at most 200 printable characters, no spaces)`);
   }
   const allowed = listed.length > 0 ? [...new Set(listed)] : null;
   const dflt = r.str('DEFAULT_MODEL') ?? null;
   if (dflt !== null && allowed !== null && !allowed.includes(dflt)) {
     problems.push(`DEFAULT_MODEL "${dflt.slice(0, 200)}" is not one of ALLOWED_MODELS (${allowed.join(', ')})`);
   }
-  if (dflt !== null && !/^[\x21-\x7e]{1,200}$/.test(dflt)) problems.push('DEFAULT_MODEL must be a model id (at most 200 printable characters, no spaces)');
+  if (dflt !== null && !MODEL_ID.test(dflt)) problems.push('DEFAULT_MODEL must be a model id (at most 200 printable characters, no spaces)');
   return { allowed, default: dflt ?? allowed?.[0] ?? null };
 }
 

@@ -14,7 +14,7 @@ import { sessionCookie, type SessionCookie } from './session-cookie.ts';
 import { sessionAuthenticator } from './session-authenticator.ts';
 import { createPasskeyService, type PasskeyService } from './passkeys.ts';
 import type { ModelPolicy } from '../shared/model-policy.ts';
-import { sealingKeyFor, sealingKeyFromSecret, type SealingKey } from '../shared/sealing.ts';
+import { sealingKeyFor, type SealingKey } from '../shared/sealing.ts';
 import { createOAuthTransactions } from './oauth-transaction.ts';
 import { createPasswordService } from './passwords.ts';
 import { googleProvider, githubProvider, type OAuthProvider } from './oauth-providers.ts';
@@ -49,7 +49,7 @@ export function createSignIn(deps: {
   const cookie = sessionCookie(publicUrl, config.auth.sessionAbsoluteMs);
   const sessions = createSessionService(db, clock, { idleMs: config.auth.sessionIdleMs, absoluteMs: config.auth.sessionAbsoluteMs, perUser: config.auth.sessionsPerUser });
   const passkeys = createPasskeyService({ pool: db, clock, publicUrl });
-  const sealing = sealingKeyFromSecret(deps.sessionSecret);
+  const sealing = sealingKeyFor(deps.sessionSecret, 'settings');
   const account = createAccountService({ db, clock, logger, sealing, sessions, apiKeys: deps.apiKeys, deleteUserObjects: deps.deleteUserObjects, models: deps.models });
   const completeSignIn = signInCompleter({ db, clock, logger, cookie, sessions, adminEmails: config.auth.adminEmails, audit: deps.audit });
   const allowedOrigins = new Set([publicUrl.origin, ...config.server.allowedOrigins]);

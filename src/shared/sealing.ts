@@ -41,8 +41,3 @@ export function sealingKeyFromBytes(key: Uint8Array): SealingKey {
 export function sealingKeyFor(secret: Uint8Array, purpose: string): SealingKey {
   return sealingKeyFromBytes(new Uint8Array(hkdfSync('sha256', secret, 'cloister', `cloister/sealing/${purpose}`, 32)));
 }
-
-/** Derives the settings sealing key from the session secret. */
-export function sealingKeyFromSecret(secret: Uint8Array): SealingKey {
-  return sealingKeyFor(secret, 'settings');
-}

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { sealingKeyFromSecret } from '../../../src/shared/sealing.ts';
+import { sealingKeyFor } from '../../../src/shared/sealing.ts';
 
 describe('sealing key', () => {
-  const key = sealingKeyFromSecret(new TextEncoder().encode('a-session-secret-of-at-least-32-bytes!!'));
+  const key = sealingKeyFor(new TextEncoder().encode('a-session-secret-of-at-least-32-bytes!!'), 'settings');
 
   it('round-trips and never contains the plaintext', () => {
     const sealed = key.seal(Buffer.from('hello settings'), 'settings:u1');
@@ -22,7 +22,7 @@ describe('sealing key', () => {
   });
 
   it('differs per secret', () => {
-    const other = sealingKeyFromSecret(new TextEncoder().encode('another-session-secret-of-32-bytes-or-more'));
+    const other = sealingKeyFor(new TextEncoder().encode('another-session-secret-of-32-bytes-or-more'), 'settings');
     expect(() => other.open(key.seal(Buffer.from('x'), 'c'), 'c')).to.throw();
   });
 });
