@@ -120,6 +120,10 @@ export async function startCloister(upstream: string, label: string, options: Cl
   closeSync(logFd);
   let exited = false;
   child.once('exit', () => { exited = true; });
+  // A bench that dies (an uncaught error) must not leave its Cloister serving.
+  const orphan = () => { if (!exited) child.kill('SIGKILL'); };
+  process.once('exit', orphan);
+  child.once('exit', () => { process.off('exit', orphan); });
   const url = await (async () => {
     for (const deadline = Date.now() + startTimeoutMs; Date.now() < deadline && !exited;) {
       const line = readFileSync(logPath, 'utf8').split('\n').find((l) => l.includes('"server.listening"'));
