@@ -63,11 +63,12 @@ const BASE = { service: 'cloister' };
 /** How the process logger buffers its lines (pino's own destination, SonicBoom). */
 const BUFFERING = {
   /**
-   * lines wait in memory until this many bytes... Kept small: SonicBoom measures the byte length
-   * of its whole pending string on every line it takes, so each line costs in proportion to this
-   * (64 KiB cost ~4 µs a line; 8 KiB is one write(2) per ~30 access lines).
+   * lines wait in memory until this many bytes... Kept small: SonicBoom appends each line to its
+   * pending string and measures that string's byte length on every line, which flattens it (a
+   * copy), so a line costs in proportion to this; and every write(2) costs a system call. 2 KiB
+   * (about 8 access lines a write) is near the cheapest of the two (docs/performance.md).
    */
-  minLength: 8 * 1024,
+  minLength: 2 * 1024,
   /** ...or at most this long */
   periodicFlushMs: 20,
   /** one write(2) takes at most this (SonicBoom needs it above minLength) */
@@ -111,6 +112,34 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     },
     destination ?? processDestination(),
   );
+}
+
+/** Writes one info line whose fields (after those every line has) are given as JSON members: `"key":value,…`. */
+export type InfoLine = (members: string) => void;
+
+/**
+ * The writer of the one line written per request (the access log): the same bytes `logger.info`
+ * would write — pino's own level prefix, time, bindings and line end, to its destination, behind
+ * its level gate (read through `pino.symbols`, pino's interface for integrations) — without
+ * pino's general path. That path walks an object of any shape (for…in, serializers, the
+ * redaction formatter, escaping every key) and, fed lines of every shape in a server, cost ~9%
+ * of an inference request's CPU (docs/performance.md). The caller builds the members from an
+ * allow-list and encodes every string with JSON.stringify: the redaction net never sees them.
+ */
+export function infoLineWriter(logger: Logger): InfoLine {
+  const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym, needsMetadataGsym } = pino.symbols;
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const info = logger.levels.values.info!;
+  const stream = internals[streamSym] as DestinationStream & Record<symbol, unknown>;
+  // A destination that reads each line's level and object (pino.multistream) takes the general path.
+  if (stream[needsMetadataGsym] === true) return (members) => logger.info(JSON.parse(`{${members}}`) as object);
+  const prefix = (internals[lsCacheSym] as Record<number, string>)[info]!;
+  const time = internals[timeSym] as () => string;
+  const bindings = internals[chindingsSym] as string;
+  const end = internals[endSym] as string;
+  return (members) => {
+    if (logger.isLevelEnabled('info')) stream.write(`${prefix}${time()}${bindings},${members}${end}`);
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 // is finished or aborted (so streams are logged with their real duration). Feeds the
 // request-duration histogram with the same labels.
 import type { ServerResponse } from 'node:http';
-import type { Logger } from '../log.ts';
+import { infoLineWriter, type Logger } from '../log.ts';
 import type { Metrics } from './metrics.ts';
 import type { AppContext } from './context.ts';
 
@@ -24,6 +24,7 @@ export type RequestLog = (r: RequestRecord) => void;
 
 /** The access log and request-duration histogram of one app. */
 export function requestLog(logger: Logger, metrics: Metrics): RequestLog {
+  const line = infoLineWriter(logger);
   // The histogram's child per label set, so a request skips prom-client's label validation and
   // hashing. Bounded like the histogram itself: HTTP methods × route patterns × status codes.
   const observers = new Map<string, { observe(value: number): void }>();
@@ -36,11 +37,9 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestLog {
       observers.set(key, child);
     }
     child.observe(r.ms / 1e3);
-    // The allow-list: nothing of the request but these.
-    logger.info({
-      event: 'request', request_id: r.requestId, method: r.method, route: r.route, status: r.status,
-      duration_ms: Math.round(r.ms * 1e3) / 1e3, user_id: r.userId, aborted: r.aborted,
-    });
+    // The allow-list, as JSON members: every string through JSON.stringify, numbers and
+    // booleans as they print (status is an integer; a duration is always finite).
+    line(`"event":"request","request_id":${JSON.stringify(r.requestId)},"method":${JSON.stringify(r.method)},"route":${r.route === null ? 'null' : JSON.stringify(r.route)},"status":${r.status},"duration_ms":${Math.round(r.ms * 1e3) / 1e3},"user_id":${r.userId === null ? 'null' : JSON.stringify(r.userId)},"aborted":${r.aborted}`);
   };
 }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { createLogger } from '../../../src/log.ts';
+import { pino } from 'pino';
+import { createLogger, infoLineWriter } from '../../../src/log.ts';
 import { requestLog, type RequestRecord } from '../../../src/http/access-log.ts';
 import { createMetrics } from '../../../src/http/metrics.ts';
 import { captureLogs } from '../../support/log-capture.ts';
@@ -38,5 +39,24 @@ describe('access-log line', () => {
     expect(capture.lines()).to.deep.equal([]);
     const text = await metrics.registry.metrics();
     expect(text).to.match(/cloister_http_request_duration_seconds_count\{method="POST",route="\/v1\/chat\/completions",status="200"\} 1/);
+  });
+  it('is the line logger.info writes for the same fields, byte for byte but the time', () => {
+    const capture = captureLogs();
+    const logger = createLogger('info', capture.stream).child({ replica: 'r1' });
+    const fields = { event: 'request', request_id: 'req_"x"', route: null, status: 201, duration_ms: 0.5, aborted: true };
+    logger.info(fields);
+    infoLineWriter(logger)(JSON.stringify(fields).slice(1, -1));
+    const [general, fixed] = capture.lines();
+    const untimed = (l: string | undefined) => l!.replace(/,"time":"[^"]+"/, '');
+    expect(untimed(fixed)).to.equal(untimed(general));
+    expect(JSON.parse(fixed!)).to.include({ level: 'info', service: 'cloister', replica: 'r1', request_id: 'req_"x"', aborted: true });
+  });
+
+  it('takes pino\'s general path for a destination that reads each line\'s metadata (multistream)', () => {
+    const capture = captureLogs();
+    const logger = createLogger('info', pino.multistream([{ stream: capture.stream, level: 'info' }]));
+    infoLineWriter(logger)('"event":"request","status":200');
+    expect(capture.entries()).to.have.length(1);
+    expect(capture.entries()[0]).to.include({ level: 'info', event: 'request', status: 200 });
   });
 });
