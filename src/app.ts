@@ -248,7 +248,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ];
     // The inference routes' limits check confirms the key is unrevoked and its owner enabled in
     // its single round trip, so there a cached key skips the separate liveness lookup.
-    const hotAuthenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key, { deferLiveness: true })), signIn.authenticator];
+    const deferLiveness = { deferLiveness: true } as const;
+    const hotAuthenticators: Authenticator[] = [bearerAuthenticator((key) => apiKeys.authenticate(key, deferLiveness)), signIn.authenticator];
     const mounted = mountRoutes(routes, {
       user: requireUser(authenticators),
       hotUser: async (ex) => { ex.principal = await authenticate(hotAuthenticators, ex); },

@@ -25,8 +25,8 @@ export function bearerAuthenticator(verify: (key: string) => Promise<Principal |
 
 /** The principal from the first authenticator that recognises the request; 401 when none does. */
 export async function authenticate(authenticators: readonly Authenticator[], headers: HeaderSource): Promise<Principal> {
-  for (const a of authenticators) {
-    const p = await a(headers);
+  for (let i = 0; i < authenticators.length; i++) {
+    const p = await authenticators[i]!(headers);
     if (p) return p;
   }
   throw new AppError('unauthenticated', 'You didn\'t provide an API key. Send "Authorization: Bearer <api key>" or sign in.');

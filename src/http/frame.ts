@@ -51,9 +51,10 @@ export interface FrameRoutes {
   readonly rest: RequestListener;
 }
 
-/** The exchange the frame made for a request (set before the request goes on to Koa). */
+/** The exchange the frame made for a request, on its request (read by Koa's first middleware) and its response (by the access log). */
 const EXCHANGE = Symbol('cloister.exchange');
 type Framed = IncomingMessage & { [EXCHANGE]?: Exchange };
+type Logged = ServerResponse & { [EXCHANGE]?: Exchange };
 
 /** The frame: its steps, its one error renderer, and the request listener that runs them. */
 export function createFrame(options: FrameOptions) {
@@ -103,14 +104,19 @@ export function createFrame(options: FrameOptions) {
     return false;
   }
 
+  /** The access-log line of a response, written once it is finished or aborted ('close' comes once). */
+  function logClosed(this: Logged): void {
+    const ex = this[EXCHANGE]!;
+    log({ requestId: ex.requestId, method: ex.req.method ?? 'GET', route: ex.route, status: this.statusCode, ms: performance.now() - ex.start, userId: ex.principal?.userId ?? null, aborted: aborted(this) });
+  }
+
   function listener(routes: FrameRoutes): RequestListener {
     const { hot, rest } = routes;
     return (req: IncomingMessage, res: ServerResponse) => {
       const ex = new Exchange(req, res, requestIdFor(headerOf(req, 'x-request-id')), securityHeaders.flat);
       const method = req.method ?? 'GET';
-      res.once('close', () => {
-        log({ requestId: ex.requestId, method, route: ex.route, status: res.statusCode, ms: performance.now() - ex.start, userId: ex.principal?.userId ?? null, aborted: aborted(res) });
-      });
+      (res as Logged)[EXCHANGE] = ex;
+      res.on('close', logClosed);
       const url = req.url ?? '';
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);

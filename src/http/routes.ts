@@ -109,7 +109,7 @@ function routeChain(route: Route, limits: BodyLimits): AppMiddleware[] {
   const query = compile(route.query);
   const steps: AppMiddleware[] = [...(route.before ?? [])];
   if (route.body && 'json' in route.body) steps.push(...jsonBodyStep(route.body));
-  const forward = route.body && 'forward' in route.body ? route.body : null;
+  const forward = route.body && 'forward' in route.body ? { ...limits, optional: route.body.optional === true } : null;
   steps.push(async (ctx: AppContext) => {
     if (params && !params.Check(ctx.params)) {
       const name = paramOf(params.Errors(ctx.params)[0]?.instancePath ?? '', 'id');
@@ -120,21 +120,25 @@ function routeChain(route: Route, limits: BodyLimits): AppMiddleware[] {
       q = query.Convert({ ...ctx.query });
       if (!query.Check(q)) throw invalid(query, q, 'query');
     }
-    const body = forward ? await readJsonBody(ctx.req, ctx, { ...limits, optional: forward.optional === true }) : ctx.state.body;
+    const body = forward ? await readJsonBody(ctx.req, ctx, forward) : ctx.state.body;
     await route.handle!(ctx, { params: ctx.params, query: q, body });
   });
   return steps;
 }
 
+/** A hot route's (absent) path parameters and query. */
+const NO_INPUT: Readonly<Record<string, never>> = Object.freeze({});
+
 /** A hot route's handler: its guard, its forwarded body, then the route. */
 function hotHandler(route: Route, guards: Guards, limits: BodyLimits): HotHandler {
   if (route.body && !('forward' in route.body)) throw new Error(`${route.method} ${route.path}: a hot route's body is forwarded`);
-  const forward = route.body ?? null;
+  const bodyOptions = route.body ? { ...limits, optional: route.body.optional === true } : null;
   const guard = route.access === 'user' ? guards.hotUser : null;
+  const serve = route.serve!;
   return async (ex) => {
     if (guard) await guard(ex);
-    const body = forward ? await readJsonBody(ex.req, ex, { ...limits, optional: forward.optional === true }) : undefined;
-    await route.serve!(ex, { params: {}, query: {}, body });
+    const body = bodyOptions ? await readJsonBody(ex.req, ex, bodyOptions) : undefined;
+    await serve(ex, { params: NO_INPUT, query: NO_INPUT, body });
   };
 }
 

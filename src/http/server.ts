@@ -59,9 +59,9 @@ function perIpCap(server: http.Server, limits: ConnectionLimits): void {
  * read the rest. The answer is flushed and our side closed; a peer that keeps sending anyway is
  * cut after a short linger (closing at once could reset the connection before the answer is read).
  */
-function closeEarlyAnswers(this: http.ServerResponse): void {
-  const req = this.req;
-  if (req.complete) return;
+function closeEarlyAnswer(res: http.ServerResponse): void {
+  const req = res.req;
+  if (req.complete || !res.writableFinished) return;
   const socket = req.socket;
   socket.end();
   setTimeout(() => socket.destroy(), EARLY_ANSWER_LINGER_MS).unref();
@@ -83,15 +83,16 @@ export async function listen(handler: http.RequestListener, options: {
   const active = new Set<http.ServerResponse>();
   // While shutting down, responses close their connection instead of keeping it alive, so
   // the server can finish as soon as the last in-flight request is done.
-  // One listener shared by every response ('close' is emitted once), not a closure per request.
-  function untrack(this: http.ServerResponse) {
+  // One listener shared by every response, not a closure per request: 'close' comes once, after
+  // 'finish' when the response finished, so it also closes a connection answered early.
+  function closed(this: http.ServerResponse) {
     active.delete(this);
+    closeEarlyAnswer(this);
     if (closing) setImmediate(() => server.closeIdleConnections());
   }
   const tracked: http.RequestListener = (req, res) => {
     active.add(res);
-    res.on('close', untrack);
-    res.on('finish', closeEarlyAnswers);
+    res.on('close', closed);
     if (closing) res.shouldKeepAlive = false;
     handler(req, res);
   };

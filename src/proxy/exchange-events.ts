@@ -15,6 +15,9 @@ export interface ExchangeEvents {
   emit(e: CompletedExchange): Promise<void>;
 }
 
+/** What emit answers when no subscriber had anything to wait for. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** Creates the in-process event channel (one per app). */
 export function createExchangeEvents(logger: Logger): ExchangeEvents {
   const subscribers = new Set<ExchangeSubscriber>();
@@ -34,14 +37,21 @@ export function createExchangeEvents(logger: Logger): ExchangeEvents {
     get wantsHashes() {
       return hashing.size > 0;
     },
-    async emit(e) {
-      await Promise.all([...subscribers].map(async (fn) => {
+    emit(e) {
+      // Subscribers run one after another; those that answer with a promise are waited for together.
+      let waiting: Promise<void>[] | null = null;
+      for (const fn of subscribers) {
+        let result: Promise<void> | void;
         try {
-          await fn(e);
+          result = fn(e);
         } catch (err) {
           failed(e, err);
+          continue;
         }
-      }));
+        if (result) (waiting ??= []).push(result.catch((err: unknown) => failed(e, err)));
+      }
+      if (waiting === null) return SETTLED;
+      return waiting.length === 1 ? waiting[0]! : Promise.all(waiting).then(() => undefined);
     },
   };
 }
