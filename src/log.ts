@@ -3,6 +3,8 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { register as onExit } from 'on-exit-leak-free';
 import type { LogLevel } from './config.ts';
+import { systemClock } from './clock.ts';
+import { LineBatcher, type LineBatching } from './line-batcher.ts';
 
 export type { Logger } from 'pino';
 
@@ -60,19 +62,12 @@ export function redactCredentials(line: Record<string, unknown>): Record<string,
 /** The process logger's constant fields, on every line. */
 const BASE = { service: 'cloister' };
 
-/** How the process logger buffers its lines (pino's own destination, SonicBoom). */
-const BUFFERING = {
-  /**
-   * lines wait in memory until this many bytes... Kept small: SonicBoom appends each line to its
-   * pending string and measures that string's byte length on every line, which flattens it (a
-   * copy), so a line costs in proportion to this; and every write(2) costs a system call. 2 KiB
-   * (about 8 access lines a write) is near the cheapest of the two (docs/performance.md).
-   */
-  minLength: 2 * 1024,
-  /** ...or at most this long */
-  periodicFlushMs: 20,
-  /** one write(2) takes at most this (SonicBoom needs it above minLength) */
-  maxWrite: 64 * 1024,
+/** How the process logger batches its lines (line-batcher.ts). */
+const BATCHING: LineBatching = {
+  /** one write(2) per 64 Ki characters of lines... */
+  maxChars: 64 * 1024,
+  /** ...or per 20 ms, whichever comes first */
+  maxDelayMs: 20,
 };
 
 /** pino's ISO time field, formatted once per millisecond rather than once per line (the same text). */
@@ -91,14 +86,13 @@ function isoTimeEachMs(): () => string {
 
 /**
  * The process logger's destination: stdout through pino's SonicBoom, written synchronously (no
- * write left in flight when the process exits) and buffered (a busy server writes a few thousand
- * access-log lines a second; one write each was a visible share of a request's cost). Pending
- * lines are written at exit; a SIGKILL loses at most BUFFERING.periodicFlushMs of them.
+ * write left in flight when the process exits), its lines batched (line-batcher.ts says why).
+ * Pending lines are written at exit; a SIGKILL loses at most BATCHING.maxDelayMs of them.
  */
 export function processDestination(): DestinationStream {
-  const dest = pino.destination({ dest: 1, sync: true, minLength: BUFFERING.minLength, maxWrite: BUFFERING.maxWrite, periodicFlush: BUFFERING.periodicFlushMs });
-  onExit(dest, (d) => d.flushSync());
-  return dest;
+  const batcher = new LineBatcher(pino.destination({ dest: 1, sync: true }), BATCHING, systemClock.after);
+  onExit(batcher, (b) => b.flushSync());
+  return batcher;
 }
 
 /** Creates the process logger writing JSON lines to `destination` (by default stdout: processDestination). */

@@ -1,4 +1,4 @@
-// The process logger writes through pino's own destination (SonicBoom), buffered and written
+// The process logger writes through pino's own destination (SonicBoom), its lines batched and written
 // synchronously: no line may be lost when the process exits, whoever still holds the logger.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
