@@ -8,9 +8,11 @@
 // not perfectly symmetric (the second of two identical servers measured ~3% cheaper here), so
 // a difference smaller than that is no difference. The other checkout needs its own
 // node_modules (a symlink to this one's will do). BENCH_SLICES turns per round (default 10),
-// BENCH_ROUNDS rounds (default 3); real Postgres when TEST_DATABASE_URL is set; BENCH_LIMITS=1
-// configures both with the (never refusing) limits of `npm run bench`'s limited run, so every
-// request pays the limit checks.
+// BENCH_ROUNDS rounds (default 3) per pair of processes, BENCH_PAIRS pairs (default 1): one
+// process of a build ran up to 8% faster or slower than another of the same build, steadily for
+// its whole life, so a small difference needs several pairs. Real Postgres when
+// TEST_DATABASE_URL is set; BENCH_LIMITS=1 configures both with the (never refusing) limits of
+// `npm run bench`'s limited run, so every request pays the limit checks.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LIMITS_ENV, pinLoadGenerator, startCloister, startHelper, startUpstream } from './processes.ts';
@@ -23,39 +25,50 @@ if (!other || !existsSync(resolve(other, 'bin/cloister.js'))) {
 }
 const SLICES = Math.max(1, Number(process.env.BENCH_SLICES ?? 10));
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS ?? 1));
 const env = process.env.BENCH_LIMITS === '1' ? LIMITS_ENV : {};
 
 pinLoadGenerator();
 const upstream = await startUpstream(1);
 const bare = await startHelper('./bare-proxy.ts', [upstream.url], 'proxy');
-const here = await startCloister(upstream.url, 'here', { users: 1, env });
-const there = await startCloister(upstream.url, 'other', { users: 1, env, bin: resolve(other, 'bin/cloister.js') });
+const rows: Array<Record<string, number>> = [];
 try {
-  const targets: ThroughputTarget[] = [
-    { name: 'bare', url: bare.url, headers: {}, pid: bare.child.pid! },
-    { name: 'here', url: here.url, headers: { authorization: `Bearer ${here.key}` }, pid: here.child.pid! },
-    { name: 'other', url: there.url, headers: { authorization: `Bearer ${there.key}` }, pid: there.child.pid! },
-  ];
-  await interleavedThroughput(targets, upstream.child.pid!, BODY, 1, 2); // warm-up
-  const rows: Array<Record<string, number>> = [];
-  for (let r = 1; r <= ROUNDS; r++) {
-    process.stderr.write(`compare: round ${r}/${ROUNDS} (${SLICES} turns of 1 s each)\n`);
-    const t = await interleavedThroughput(targets, upstream.child.pid!, BODY, SLICES, 1);
-    rows.push({
-      'bare req/s': Math.round(t.bare!.rps),
-      'here ÷ bare': round(t.here!.rps / t.bare!.rps),
-      'other ÷ bare': round(t.other!.rps / t.bare!.rps),
-      'here CPU µs/req': t.here!.proxy_cpu_us_per_request,
-      'other CPU µs/req': t.other!.proxy_cpu_us_per_request,
-      'other CPU ÷ here': round(t.other!.proxy_cpu_us_per_request / t.here!.proxy_cpu_us_per_request),
-    });
+  for (let pair = 1; pair <= PAIRS; pair++) {
+    // A new pair of processes each time, started in alternating order: one process of a build can
+    // run several percent faster or slower than another of the same build for its whole life.
+    const start = (side: 'here' | 'other') => startCloister(upstream.url, `${side}${pair}`, { users: 1, env, ...(side === 'other' ? { bin: resolve(other, 'bin/cloister.js') } : {}) });
+    const first = await start(pair % 2 === 1 ? 'here' : 'other');
+    const second = await start(pair % 2 === 1 ? 'other' : 'here');
+    const [here, there] = pair % 2 === 1 ? [first, second] : [second, first];
+    try {
+      const targets: ThroughputTarget[] = [
+        { name: 'bare', url: bare.url, headers: {}, pid: bare.child.pid! },
+        { name: 'here', url: here.url, headers: { authorization: `Bearer ${here.key}` }, pid: here.child.pid! },
+        { name: 'other', url: there.url, headers: { authorization: `Bearer ${there.key}` }, pid: there.child.pid! },
+      ];
+      await interleavedThroughput(targets, upstream.child.pid!, BODY, 1, 2); // warm-up
+      for (let r = 1; r <= ROUNDS; r++) {
+        process.stderr.write(`compare: pair ${pair}/${PAIRS}, round ${r}/${ROUNDS} (${SLICES} turns of 1 s each)\n`);
+        const t = await interleavedThroughput(targets, upstream.child.pid!, BODY, SLICES, 1);
+        rows.push({
+          pair,
+          'bare req/s': Math.round(t.bare!.rps),
+          'here ÷ bare': round(t.here!.rps / t.bare!.rps),
+          'other ÷ bare': round(t.other!.rps / t.bare!.rps),
+          'here CPU µs/req': t.here!.proxy_cpu_us_per_request,
+          'other CPU µs/req': t.other!.proxy_cpu_us_per_request,
+          'other CPU ÷ here': round(t.other!.proxy_cpu_us_per_request / t.here!.proxy_cpu_us_per_request),
+        });
+      }
+    } finally {
+      await here.stop();
+      await there.stop();
+    }
   }
   console.table(rows);
   const col = (k: string) => rows.map((x) => x[k]!);
-  console.log(`median of ${ROUNDS} rounds: here ${show(spread(col('here ÷ bare')))} × bare, other ${show(spread(col('other ÷ bare')))} × bare; other's CPU per request ${median(col('other CPU ÷ here'))} × here's`);
+  console.log(`median of ${rows.length} rounds (${PAIRS} pairs of processes): here ${show(spread(col('here ÷ bare')))} × bare, other ${show(spread(col('other ÷ bare')))} × bare; other's CPU per request ${median(col('other CPU ÷ here'))} × here's`);
 } finally {
-  await here.stop();
-  await there.stop();
   bare.child.disconnect();
   upstream.stop();
 }
