@@ -66,8 +66,16 @@ try {
     }
   }
   console.table(rows);
-  const col = (k: string) => rows.map((x) => x[k]!);
+  const col = (k: string, of = rows) => of.map((x) => x[k]!);
   console.log(`median of ${rows.length} rounds (${PAIRS} pairs of processes): here ${show(spread(col('here ÷ bare')))} × bare, other ${show(spread(col('other ÷ bare')))} × bare; other's CPU per request ${median(col('other CPU ÷ here'))} × here's`);
+  if (PAIRS > 1) {
+    // The first-started process of a pair has run up to ~10% slower than its partner: the
+    // median of each start order, and their geometric mean, which cancels that.
+    const hereFirst = col('other CPU ÷ here', rows.filter((x) => x.pair! % 2 === 1));
+    const otherFirst = col('other CPU ÷ here', rows.filter((x) => x.pair! % 2 === 0));
+    const balanced = round(Math.sqrt(median(hereFirst) * median(otherFirst)));
+    console.log(`other's CPU per request ÷ here's: ${round(median(hereFirst))} when here started first, ${round(median(otherFirst))} when other did; balanced ${balanced}`);
+  }
 } finally {
   bare.child.disconnect();
   upstream.stop();
