@@ -15,13 +15,12 @@ export interface ExchangeEvents {
   emit(e: CompletedExchange): Promise<void>;
 }
 
-/** What emit answers when no subscriber had anything to wait for. */
-const SETTLED: Promise<void> = Promise.resolve();
-
 /** Creates the in-process event channel (one per app). */
 export function createExchangeEvents(logger: Logger): ExchangeEvents {
   const subscribers = new Set<ExchangeSubscriber>();
   const hashing = new Set<ExchangeSubscriber>();
+  /** What emit answers when no subscriber had anything to wait for. */
+  const settled: Promise<void> = Promise.resolve();
   const failed = (e: CompletedExchange, err: unknown) => {
     logger.error({ event: 'exchange.subscriber_failed', kind: e.kind, err: { type: (err as Error).name, code: (err as { code?: string }).code } });
   };
@@ -50,7 +49,7 @@ export function createExchangeEvents(logger: Logger): ExchangeEvents {
         }
         if (result) (waiting ??= []).push(result.catch((err: unknown) => failed(e, err)));
       }
-      if (waiting === null) return SETTLED;
+      if (waiting === null) return settled;
       return waiting.length === 1 ? waiting[0]! : Promise.all(waiting).then(() => undefined);
     },
   };
