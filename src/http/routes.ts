@@ -109,7 +109,7 @@ function routeChain(route: Route, limits: BodyLimits): AppMiddleware[] {
   const query = compile(route.query);
   const steps: AppMiddleware[] = [...(route.before ?? [])];
   if (route.body && 'json' in route.body) steps.push(...jsonBodyStep(route.body));
-  const forward = route.body && 'forward' in route.body ? { ...limits, optional: route.body.optional === true } : null;
+  const forwardOptions = route.body && 'forward' in route.body ? { ...limits, optional: route.body.optional === true } : null;
   steps.push(async (ctx: AppContext) => {
     if (params && !params.Check(ctx.params)) {
       const name = paramOf(params.Errors(ctx.params)[0]?.instancePath ?? '', 'id');
@@ -120,7 +120,7 @@ function routeChain(route: Route, limits: BodyLimits): AppMiddleware[] {
       q = query.Convert({ ...ctx.query });
       if (!query.Check(q)) throw invalid(query, q, 'query');
     }
-    const body = forward ? await readJsonBody(ctx.req, ctx, forward) : ctx.state.body;
+    const body = forwardOptions ? await readJsonBody(ctx.req, ctx, forwardOptions) : ctx.state.body;
     await route.handle!(ctx, { params: ctx.params, query: q, body });
   });
   return steps;
